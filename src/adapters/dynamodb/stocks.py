@@ -1,0 +1,72 @@
+"""DynamoDB stock repository: one item per stock, ``STOCK_ID`` (S) key, ``VALUE`` (N)."""
+
+from __future__ import annotations
+
+import asyncio
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from domain.stocks.errors import StockStoreUnavailableError
+from domain.stocks.model import Stock
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+
+
+class DynamoDBStockRepository:
+    """StockRepository on a DynamoDB table (low-level client, so numbers stay exact strings).
+
+    boto3 is synchronous; calls run in a worker thread so the event loop keeps serving.
+    """
+
+    def __init__(self, client: DynamoDBClient, table: str) -> None:
+        self._client = client
+        self._table = table
+
+    async def get(self, stock_id: str) -> Stock | None:
+        try:
+            answer = await asyncio.to_thread(
+                self._client.get_item,
+                TableName=self._table,
+                Key={"STOCK_ID": {"S": stock_id}},
+                ProjectionExpression="STOCK_ID, #v",
+                ExpressionAttributeNames={"#v": "VALUE"},  # VALUE is a reserved word
+            )
+        except (BotoCoreError, ClientError) as exc:
+            raise StockStoreUnavailableError("The stock table cannot be read.") from exc
+        item = answer.get("Item")
+        if item is None:
+            return None
+        try:
+            return Stock(stock_id, Decimal(item["VALUE"]["N"]))
+        except KeyError as exc:
+            raise StockStoreUnavailableError(
+                f"The stock item {stock_id!r} has no numeric VALUE."
+            ) from exc
+
+    async def add(self, stock: Stock) -> None:
+        try:
+            await asyncio.to_thread(
+                self._client.put_item,
+                TableName=self._table,
+                Item={"STOCK_ID": {"S": stock.stock_id}, "VALUE": {"N": str(stock.value)}},
+            )
+        except (BotoCoreError, ClientError) as exc:
+            raise StockStoreUnavailableError("The stock table cannot be written.") from exc
+
+
+def create_stocks_table(client: DynamoDBClient, table: str) -> bool:
+    """Create the table (on-demand billing) unless it exists; True when it was created."""
+    try:
+        client.create_table(
+            TableName=table,
+            AttributeDefinitions=[{"AttributeName": "STOCK_ID", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "STOCK_ID", "KeyType": "HASH"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+    except client.exceptions.ResourceInUseException:
+        return False
+    client.get_waiter("table_exists").wait(TableName=table)
+    return True

@@ -1,0 +1,95 @@
+"""Exchange rates over HTTP from a Frankfurter-compatible API (``GET /latest``)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import httpx
+
+from domain.stocks.errors import RatesUnavailableError
+from domain.stocks.model import Rates
+
+log = logging.getLogger(__name__)
+
+#: Explicit timeouts: the provider is a third party, and a request must not hang on it.
+DEFAULT_TIMEOUT = httpx.Timeout(connect=1.0, read=2.0, write=2.0, pool=1.0)
+
+
+class _Transient(Exception):
+    """A failure worth retrying: timeout, connection error, 5xx or 429."""
+
+
+class HttpRatesProvider:
+    """RatesProvider calling ``GET {base_url}/latest?base=EUR&symbols=USD,CAD``.
+
+    Expects ``{"base": "EUR", "date": "YYYY-MM-DD", "rates": {"USD": 1.08, ...}}``. Numbers
+    are parsed from the JSON text as Decimal, never through float. Timeouts, connection
+    errors, 429 and 5xx are retried ``retries`` times with exponential backoff and full
+    jitter; any other answer that is not a valid rates document fails at once.
+    """
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        base_url: str,
+        *,
+        retries: int = 2,
+        backoff_base_seconds: float = 0.1,
+        backoff_cap_seconds: float = 1.0,
+    ) -> None:
+        self._client = client
+        self._url = base_url.rstrip("/") + "/latest"
+        self._retries = retries
+        self._backoff_base = backoff_base_seconds
+        self._backoff_cap = backoff_cap_seconds
+
+    async def get_rates(self, base: str, symbols: Sequence[str]) -> Rates:
+        params = {"base": base, "symbols": ",".join(symbols)}
+        for attempt in range(self._retries + 1):
+            try:
+                return self._parse(await self._fetch(params), base).ensure_covers(symbols)
+            except _Transient as exc:
+                if attempt == self._retries:
+                    raise RatesUnavailableError(
+                        f"The exchange-rate provider failed {attempt + 1} times."
+                    ) from exc
+                delay = random.uniform(0, min(self._backoff_cap, self._backoff_base * 2**attempt))
+                log.warning("rates provider failed (%s); retrying in %.3f s", exc, delay)
+                await asyncio.sleep(delay)
+        raise AssertionError("unreachable")  # the loop returns or raises
+
+    async def _fetch(self, params: dict[str, str]) -> bytes:
+        try:
+            response = await self._client.get(self._url, params=params)
+        except httpx.TransportError as exc:  # timeouts, refused connections, protocol errors
+            raise _Transient(type(exc).__name__) from exc
+        if response.status_code == 429 or response.status_code >= 500:
+            raise _Transient(f"HTTP {response.status_code}")
+        if response.status_code != 200:
+            raise RatesUnavailableError(
+                f"The exchange-rate provider answered HTTP {response.status_code}."
+            )
+        return response.content
+
+    @staticmethod
+    def _parse(body: bytes, base: str) -> Rates:
+        try:
+            doc: Any = json.loads(body, parse_float=Decimal, parse_int=Decimal)
+            if doc["base"] != base:
+                raise ValueError(f"base {doc['base']!r} instead of {base!r}")
+            as_of = date.fromisoformat(doc["date"]).isoformat()
+            rates = {str(k): v for k, v in doc["rates"].items()}
+            if not all(isinstance(v, Decimal) and v.is_finite() and v > 0 for v in rates.values()):
+                raise ValueError("a rate is not a positive number")
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            raise RatesUnavailableError(
+                "The exchange-rate provider answered with a malformed document."
+            ) from exc
+        return Rates(base, rates, as_of)

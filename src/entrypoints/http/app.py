@@ -1,0 +1,105 @@
+"""The FastAPI application factory shared by the local server, the container and Lambda."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from entrypoints.bootstrap import Services
+from entrypoints.http.errors import install_error_handlers, problem
+from entrypoints.http.stocks import stocks_router
+from entrypoints.logs import request_id
+
+_SAFE_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
+READINESS_TIMEOUT_SECONDS = 2.0
+
+
+class RequestIdMiddleware:
+    """Give every request a correlation id: the caller's ``X-Request-Id`` when it is safe, else
+    the Lambda request id, else a new one; echo it in the response and in every log line."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        rid = _request_id_of(scope)
+        # Not reset afterwards: each request runs in its own task (uvicorn and Mangum both),
+        # and the 500 handler, which runs outside this middleware, still needs it.
+        request_id.set(rid)
+        raw = rid.encode()
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", ()), (b"x-request-id", raw)]
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
+
+
+def _request_id_of(scope: Scope) -> str:
+    headers: list[tuple[bytes, bytes]] = scope["headers"]
+    for name, value in headers:
+        if name == b"x-request-id" and _SAFE_REQUEST_ID.fullmatch(value):
+            return value.decode()
+    aws_request_id: object = getattr(scope.get("aws.context"), "aws_request_id", None)
+    return aws_request_id if isinstance(aws_request_id, str) else uuid.uuid4().hex
+
+
+def create_app(services: Services) -> FastAPI:
+    """Build the HTTP app on already-composed services; its lifespan closes their clients."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        await services.aclose()
+
+    app = FastAPI(
+        title="Portside",
+        summary="Stock values in several currencies, served the same way everywhere.",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.add_middleware(RequestIdMiddleware)
+
+    @app.get("/healthz", tags=["health"])
+    async def healthz() -> dict[str, str]:
+        """Liveness: the process serves requests. Checks no dependency."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["health"])
+    async def readyz() -> JSONResponse:
+        """Readiness: every required dependency answers; optional ones only degrade."""
+        checks = services.readiness
+        results = await asyncio.gather(
+            *(asyncio.wait_for(c.probe(), READINESS_TIMEOUT_SECONDS) for c in checks),
+            return_exceptions=True,
+        )
+        outcomes = list(zip(checks, results, strict=True))
+        report: dict[str, Any] = {
+            c.name: "failed" if isinstance(r, BaseException) else "ok" for c, r in outcomes
+        }
+        failed = [c.name for c, r in outcomes if isinstance(r, BaseException) and c.required]
+        if failed:
+            return problem(
+                503,
+                "not-ready",
+                "Service not ready",
+                f"Required dependencies are failing: {', '.join(failed)}.",
+                headers={"Retry-After": "5"},
+                checks=report,
+            )
+        return JSONResponse({"status": "ready", "checks": report})
+
+    app.include_router(stocks_router(services.stocks))
+    return app

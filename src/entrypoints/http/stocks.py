@@ -1,0 +1,69 @@
+"""HTTP routes of the stocks context."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from domain.stocks.service import StockValuationService
+
+
+class StockValuationBody(BaseModel):
+    """A stock's value; amounts are decimal strings rounded half-up to the minor unit."""
+
+    stock: str = Field(examples=["AMZN"])
+    base: str = Field(examples=["EUR"])
+    values: dict[str, str] = Field(examples=[{"EUR": "172.35", "USD": "186.53"}])
+    ratesAsOf: str | None = Field(
+        description="The provider's date of the rates (ISO 8601); null when none were needed."
+    )
+    stale: bool = Field(
+        description="True when the rates are a last-known-good copy because the provider failed."
+    )
+
+
+class Problem(BaseModel):
+    type: str
+    title: str
+    status: int
+    detail: str
+    requestId: str | None
+
+
+_PROBLEMS: dict[int | str, dict[str, Any]] = {
+    404: {"model": Problem, "description": "Unknown stock"},
+    422: {"model": Problem, "description": "Invalid stock id or currency code"},
+    503: {"model": Problem, "description": "No exchange rates can be had (see Retry-After)"},
+}
+
+
+def stocks_router(service: StockValuationService) -> APIRouter:
+    router = APIRouter(tags=["stocks"])
+
+    @router.get("/stock/{stock_id}", response_model=StockValuationBody, responses=_PROBLEMS)
+    async def get_stock(
+        stock_id: Annotated[str, Path(description="1-16 characters of A-Z a-z 0-9 . _ -")],
+        currencies: Annotated[
+            str | None,
+            Query(description="Comma-separated ISO 4217 codes, e.g. USD,JPY (default: configured)"),
+        ] = None,
+    ) -> JSONResponse:
+        """A stock's value in the base currency (EUR) and in the requested currencies."""
+        valuation = await service.value_of(
+            stock_id, None if currencies is None else currencies.split(",")
+        )
+        # Returned as a response so the Decimal strings are not re-validated on the hot path.
+        return JSONResponse(
+            {
+                "stock": valuation.stock_id,
+                "base": valuation.base,
+                "values": {code: format(v, "f") for code, v in valuation.values.items()},
+                "ratesAsOf": valuation.rates_as_of,
+                "stale": valuation.stale,
+            }
+        )
+
+    return router

@@ -1,0 +1,62 @@
+"""Typed settings, read once from the environment by the composition root.
+
+This is the only module that reads the project's environment variables (boto3 still reads
+its own ``AWS_*`` variables for region and credentials).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+
+class ConfigurationError(ValueError):
+    """A configuration variable has a value that cannot be used."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    stocks_table: str | None = None
+    aws_endpoint_url: str | None = None
+    rates_api_url: str | None = None
+    rates_cache_ttl_seconds: int = 20
+    redis_url: str | None = None
+    stock_currencies: tuple[str, ...] = ("USD", "CAD", "AUD")
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        """Build settings from a mapping such as ``os.environ``; empty values count as unset."""
+
+        def text(name: str) -> str | None:
+            value = env.get(name, "").strip()
+            return value or None
+
+        ttl_text = text("RATES_CACHE_TTL_SECONDS")
+        ttl = cls.rates_cache_ttl_seconds
+        if ttl_text is not None:
+            if not ttl_text.isdigit() or int(ttl_text) < 1:
+                raise ConfigurationError(
+                    f"RATES_CACHE_TTL_SECONDS must be a whole number of seconds >= 1, "
+                    f"not {ttl_text!r}"
+                )
+            ttl = int(ttl_text)
+
+        currencies_text = text("STOCK_CURRENCIES")
+        currencies = cls.stock_currencies
+        if currencies_text is not None:
+            currencies = tuple(c.strip().upper() for c in currencies_text.split(",") if c.strip())
+
+        log_level = (text("LOG_LEVEL") or cls.log_level).upper()
+        if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ConfigurationError("LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+
+        return cls(
+            stocks_table=text("STOCKS_TABLE"),
+            aws_endpoint_url=text("AWS_ENDPOINT_URL"),
+            rates_api_url=text("RATES_API_URL"),
+            rates_cache_ttl_seconds=ttl,
+            redis_url=text("REDIS_URL"),
+            stock_currencies=currencies,
+            log_level=log_level,
+        )

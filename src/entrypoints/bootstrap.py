@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+#: Connections per process to Redis; requests beyond it wait (at most 1 s) for a free one.
+REDIS_MAX_CONNECTIONS = 32
+
 
 @dataclass(frozen=True, slots=True)
 class ReadinessCheck:
@@ -137,18 +140,26 @@ def dynamodb_client(settings: Settings) -> DynamoDBClient:
 
 
 def redis_client(url: str) -> Redis:
-    """An asyncio Redis client with short timeouts: a cache must fail fast, not stall."""
-    from redis.asyncio import Redis
+    """An asyncio Redis client with short timeouts: a cache must fail fast, not stall.
+
+    The pool is bounded and blocking: under a burst, callers queue briefly for a connection
+    instead of failing with "Too many connections" (which the cache would take for an
+    outage and answer by calling the provider once per caller).
+    """
+    from redis.asyncio import BlockingConnectionPool, Redis
     from redis.asyncio.retry import Retry
     from redis.backoff import EqualJitterBackoff
 
-    return Redis.from_url(
+    pool = BlockingConnectionPool.from_url(
         url,
+        max_connections=REDIS_MAX_CONNECTIONS,
+        timeout=1.0,
         socket_timeout=0.5,
         socket_connect_timeout=0.5,
         retry=Retry(EqualJitterBackoff(cap=0.05, base=0.01), retries=1),
         health_check_interval=30,
     )
+    return Redis.from_pool(pool)
 
 
 def init_aws(settings: Settings, *, demo_data: bool) -> list[str]:

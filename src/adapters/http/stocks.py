@@ -22,6 +22,11 @@ log = logging.getLogger(__name__)
 DEFAULT_TIMEOUT = httpx.Timeout(connect=1.0, read=2.0, write=2.0, pool=1.0)
 
 
+# Real exchange rates sit far inside these bounds; anything outside is a broken answer (and
+# would overflow or vanish in the conversion).
+_MIN_RATE, _MAX_RATE = Decimal("1e-9"), Decimal("1e9")
+
+
 class _Transient(Exception):
     """A failure worth retrying: timeout, connection error, 5xx or 429."""
 
@@ -86,8 +91,10 @@ class HttpRatesProvider:
                 raise ValueError(f"base {doc['base']!r} instead of {base!r}")
             as_of = date.fromisoformat(doc["date"]).isoformat()
             rates = {str(k): v for k, v in doc["rates"].items()}
-            if not all(isinstance(v, Decimal) and v.is_finite() and v > 0 for v in rates.values()):
-                raise ValueError("a rate is not a positive number")
+            if not all(
+                isinstance(v, Decimal) and _MIN_RATE <= v <= _MAX_RATE for v in rates.values()
+            ):
+                raise ValueError("a rate is not a number in the plausible range")
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             raise RatesUnavailableError(
                 "The exchange-rate provider answered with a malformed document."

@@ -22,6 +22,7 @@ from ports.stocks import RatesProvider
 log = logging.getLogger(__name__)
 
 # Delete the lock only if this caller still holds it (it may have expired and been retaken).
+_POLL_MAX_SECONDS = 0.1
 _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end"
 
 
@@ -89,14 +90,16 @@ class RedisCachedRatesProvider:
 
     async def _refresh_or_wait(self, keys: _Keys, base: str, symbols: Sequence[str]) -> Rates:
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self._lock_ms / 1000
+        # Wait a little longer than the lock lives, so that when a refresher died holding it,
+        # a waiter takes the expired lock and refreshes instead of giving up.
+        deadline = loop.time() + self._lock_ms / 1000 + _POLL_MAX_SECONDS * 3
         delay = 0.005
         token = secrets.token_hex(16)
         while True:
             if await self._redis.set(keys.lock, token, nx=True, px=self._lock_ms):
                 return await self._refresh(keys, token, base, symbols)
             await asyncio.sleep(random.uniform(delay / 2, delay))
-            delay = min(delay * 2, 0.1)
+            delay = min(delay * 2, _POLL_MAX_SECONDS)
             fresh, failed = await self._redis.mget(keys.fresh, keys.failed)
             if fresh is not None:
                 return _decode(fresh)

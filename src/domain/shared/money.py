@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 
 # Active ISO 4217 codes (list one) that have a minor unit, with that unit. Codes whose minor
 # unit is "N.A." are not money and are left out on purpose: XXX (no currency), XTS (testing),
@@ -31,6 +31,17 @@ def is_currency(code: str) -> bool:
     return code in MINOR_UNITS
 
 
+# Wide enough that products of stored values and rates are exact, so the only rounding is the
+# explicit half-up one to the minor unit.
+_EXACT = Context(prec=100)
+
+
 def round_to_minor_unit(amount: Decimal, currency: str) -> Decimal:
     """Round half-up to the currency's minor unit: 3.525 USD -> 3.53, 380.5 JPY -> 381."""
-    return amount.quantize(Decimal(1).scaleb(-MINOR_UNITS[currency]), rounding=ROUND_HALF_UP)
+    unit = Decimal(1).scaleb(-MINOR_UNITS[currency])
+    return amount.quantize(unit, rounding=ROUND_HALF_UP, context=_EXACT)
+
+
+def convert(amount: Decimal, rate: Decimal, currency: str) -> Decimal:
+    """``amount x rate``, computed exactly, rounded half-up to ``currency``'s minor unit."""
+    return round_to_minor_unit(_EXACT.multiply(amount, rate), currency)

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Context
 
-from domain.shared.money import round_to_minor_unit
+from domain.shared.money import convert, round_to_minor_unit
 from domain.stocks.errors import StockNotFoundError
 from domain.stocks.model import (
     BASE_CURRENCY,
@@ -14,9 +13,6 @@ from domain.stocks.model import (
     validate_request,
 )
 from ports.stocks import RatesProvider, StockRepository
-
-# Wide enough that value x rate is exact, so the only rounding is the half-up one below.
-_EXACT = Context(prec=80)
 
 
 class StockValuationService:
@@ -51,7 +47,5 @@ class StockValuationService:
 
         rates = (await self._rates.get_rates(BASE_CURRENCY, targets)).ensure_covers(targets)
         for code in targets:
-            values[code] = round_to_minor_unit(
-                _EXACT.multiply(stock.value, rates.rates[code]), code
-            )
+            values[code] = convert(stock.value, rates.rates[code], code)
         return StockValuation(stock_id, BASE_CURRENCY, values, rates.as_of, rates.stale)

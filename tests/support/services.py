@@ -1,0 +1,149 @@
+"""Real services on free loopback ports, started as processes and stopped by PID.
+
+Used by the test session (tests/conftest.py) and by the benchmarks (bench/).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+LOOPBACK = "127.0.0.1"
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((LOOPBACK, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def wait_for_port(port: int, process: subprocess.Popen[bytes] | None, timeout: float) -> None:
+    """Block until something accepts connections on the port; fail if the process dies."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"process {process.args!r} exited with {process.returncode}")
+        try:
+            with socket.create_connection((LOOPBACK, port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.02)
+    raise TimeoutError(f"nothing listens on {LOOPBACK}:{port} after {timeout} s")
+
+
+@dataclass
+class Service:
+    """A started process listening on a loopback port."""
+
+    process: subprocess.Popen[bytes]
+    port: int
+    log: Path | None = None
+    terminated: bool = False
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def terminate(self) -> None:
+        """Send SIGTERM once (a second one makes uvicorn skip its graceful shutdown)."""
+        if not self.terminated and self.process.poll() is None:
+            os.kill(self.pid, signal.SIGTERM)
+        self.terminated = True
+
+    def stop(self, timeout: float = 10.0) -> int:
+        """SIGTERM by PID, then SIGKILL if it lingers; returns the exit code."""
+        if self.process.poll() is None:
+            self.terminate()
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.kill(self.pid, signal.SIGKILL)
+                self.process.wait(timeout)
+        return self.process.returncode
+
+    def stop_gracefully(self) -> str:
+        """SIGTERM, and check the server shut down cleanly; returns its log.
+
+        uvicorn re-raises the SIGTERM it caught once shutdown is complete, so a clean stop
+        exits by that signal (or 0), after the app's lifespan shutdown has run.
+        """
+        code = self.stop()
+        text = self.log.read_text() if self.log else ""
+        assert code in (0, -signal.SIGTERM), f"exit {code}:\n{text}"
+        assert "Application shutdown complete." in text, text
+        return text
+
+
+def start_redis() -> Service:
+    """A throw-away redis-server: no persistence, loopback only."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise RuntimeError(
+            "redis-server is not installed: run `apt-get install -y redis-server` "
+            "(the README's test command does); the tests use a real Redis, never a fake."
+        )
+    port = free_port()
+    args = [binary, "--bind", LOOPBACK, "--port", str(port), "--save", "", "--appendonly", "no"]
+    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for_port(port, process, timeout=10)
+    return Service(process, port)
+
+
+def start_moto() -> Service:
+    """moto in server mode: the AWS wire protocol over real HTTP on loopback."""
+    port = free_port()
+    args = [str(BIN / "moto_server"), "-H", LOOPBACK, "-p", str(port)]
+    process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for_port(port, process, timeout=30)
+    return Service(process, port)
+
+
+def aws_test_env(moto: Service) -> dict[str, str]:
+    """Environment pointing boto3 at the moto server with dummy credentials."""
+    return {
+        "AWS_ENDPOINT_URL": f"http://{LOOPBACK}:{moto.port}",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+    }
+
+
+def base_env(**settings: str) -> dict[str, str]:
+    """A minimal environment for a child process: nothing of the caller's configuration leaks."""
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/root")}
+    env.update(settings)
+    return env
+
+
+def start_portside(env: dict[str, str], *args: str) -> tuple[Service, str]:
+    """``portside serve`` as a subprocess on a free loopback port; returns it and its URL."""
+    port = free_port()
+    command = [str(BIN / "portside"), "serve", "--host", LOOPBACK, "--port", str(port), *args]
+    return start_logged(command, port, env), f"http://{LOOPBACK}:{port}"
+
+
+def start_logged(command: list[str], port: int, env: dict[str, str]) -> Service:
+    """Start a server process whose output goes to a log file (a pipe could fill and block it)."""
+    with tempfile.NamedTemporaryFile("wb", prefix="portside-", suffix=".log", delete=False) as f:
+        log = Path(f.name)
+        process = subprocess.Popen(command, env=env, stdout=f, stderr=subprocess.STDOUT)
+    wait_for_port(port, process, timeout=30)
+    return Service(process, port, log)
+
+
+def run_portside(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """Run a ``portside`` command to completion and capture its output."""
+    command = [str(BIN / "portside"), *args]
+    return subprocess.run(
+        command, env=env, capture_output=True, text=True, timeout=120, check=False
+    )

@@ -35,7 +35,7 @@ def redis_url(redis_server: Service) -> Iterator[str]:
     url = f"redis://{LOOPBACK}:{redis_server.port}/0"
     with redis.Redis.from_url(url) as client:
         client.flushall()
-    yield url
+    return url
 
 
 @pytest.fixture(scope="session")

@@ -69,8 +69,8 @@ class ContextIndependenceContract(Contract):
 def _descendants(graph: ImportGraph, roots: list[str]) -> set[str]:
     found: set[str] = set()
     for root in roots:
-        found.add(root)
-        found |= graph.find_descendants(root)
+        if root in graph.modules:
+            found |= {root, *graph.find_descendants(root)}
     return found
 
 

@@ -49,4 +49,5 @@ async def test_add_replaces_the_value(repository: StockRepository) -> None:
     await repository.add(Stock("MSFT", Decimal("1")))
     await repository.add(Stock("MSFT", Decimal("2.50")))
     stored = await repository.get("MSFT")
-    assert stored is not None and stored.value == Decimal("2.5")
+    assert stored is not None
+    assert stored.value == Decimal("2.5")

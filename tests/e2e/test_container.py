@@ -41,7 +41,8 @@ def on_loopback(command: list[str], port: int) -> list[str]:
 
 def test_image_is_slim_non_root_and_health_checked() -> None:
     text = DOCKERFILE.read_text()
-    assert text.startswith("#") and "\nFROM python:3.11-slim\n" in text
+    assert text.startswith("#")
+    assert "\nFROM python:3.11-slim\n" in text
     assert "\nUSER portside\n" in text
     assert instruction("CMD")[0] == "uvicorn"
 

@@ -35,7 +35,8 @@ def assert_problem(response: httpx.Response, status: int) -> dict[str, object]:
     body: dict[str, object] = response.json()
     assert body["status"] == status
     assert set(body) >= {"type", "title", "status", "detail", "requestId"}
-    assert "Traceback" not in response.text and "botocore" not in response.text
+    assert "Traceback" not in response.text
+    assert "botocore" not in response.text
     return body
 
 

@@ -73,10 +73,8 @@ class FakeRatesServer:
         if fault == "wrong_base":
             base = "USD" if base != "USD" else "EUR"
         pairs = ", ".join(f'"{s}": {self.rates[s]}' for s in symbols if s in self.rates)
-        return (
-            200,
-            f'{{"amount": 1.0, "base": "{base}", "date": "{self.date}", "rates": {{{pairs}}}}}'.encode(),
-        )
+        body = f'{{"amount": 1.0, "base": "{base}", "date": "{self.date}", "rates": {{{pairs}}}}}'
+        return 200, body.encode()
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self

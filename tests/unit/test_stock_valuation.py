@@ -18,6 +18,7 @@ from domain.stocks.errors import (
 )
 from domain.stocks.model import Rates, Stock
 from domain.stocks.service import StockValuationService
+from ports.stocks import RatesProvider
 
 pytestmark = pytest.mark.anyio
 
@@ -45,10 +46,12 @@ class StaleRatesProvider:
 
 
 def service(
-    *stocks: Stock, rates: object = None, currencies: Sequence[str] = ("USD", "CAD", "AUD")
+    *stocks: Stock,
+    rates: RatesProvider | None = None,
+    currencies: Sequence[str] = ("USD", "CAD", "AUD"),
 ) -> StockValuationService:
     provider = FixedRatesProvider(RATES) if rates is None else rates
-    return StockValuationService(InMemoryStockRepository(stocks), provider, currencies)  # type: ignore[arg-type]
+    return StockValuationService(InMemoryStockRepository(stocks), provider, currencies)
 
 
 def as_text(values: dict[str, Decimal]) -> dict[str, str]:
@@ -165,7 +168,8 @@ async def test_at_most_32_currencies() -> None:
             "JOD",
         ]
     )
-    assert len(codes) == 33 and all(is_currency(c) for c in codes)
+    assert len(codes) == 33
+    assert all(is_currency(c) for c in codes)
     with pytest.raises(InvalidStockRequestError):
         await service(Stock("A", Decimal("1"))).value_of("A", codes)
     await service(

@@ -1,0 +1,80 @@
+"""The layer rules and code quality gates, enforced by the test command itself."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from grimp import ImportGraph
+
+from tests.import_contracts import ContextIndependenceContract, StdlibOnlyContract
+
+ROOT = Path(__file__).parent.parent
+BIN = Path(sys.executable).parent
+
+
+def run(*command: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(BIN / command[0]), *command[1:]],
+        cwd=ROOT, capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("lint-imports", "--no-cache"),
+        ("mypy",),
+        ("ruff", "check", "."),
+        ("ruff", "format", "--check", "."),
+    ],
+    ids=["import-linter", "mypy-strict", "ruff-check", "ruff-format"],
+)
+def test_gate_passes(command: tuple[str, ...]) -> None:
+    result = run(*command)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def graph(*imports: tuple[str, str]) -> ImportGraph:
+    g = ImportGraph()
+    for importer, imported in imports:
+        for module in (importer, imported):
+            parts = module.split(".")
+            for depth in range(1, len(parts) + 1):
+                g.add_module(".".join(parts[:depth]))
+        g.add_import(importer=importer, imported=imported)
+    return g
+
+
+def stdlib_only() -> StdlibOnlyContract:
+    options = {"source_modules": ["domain", "ports"], "allowed_modules": ["domain", "ports"]}
+    return StdlibOnlyContract("stdlib only", {}, options)
+
+
+def test_stdlib_only_contract_refuses_third_party_and_outer_layers() -> None:
+    for bad in ["httpx", "pydantic", "adapters.memory.stocks", "entrypoints.settings"]:
+        check = stdlib_only().check(graph(("domain.stocks.model", bad)), verbose=False)
+        assert not check.kept, bad
+    for good in ["decimal", "ports.stocks", "domain.shared.money"]:
+        check = stdlib_only().check(graph(("domain.stocks.service", good)), verbose=False)
+        assert check.kept, good
+
+
+def test_context_independence_contract_refuses_cross_context_imports() -> None:
+    contract = ContextIndependenceContract(
+        "independent", {}, {"contexts": ["stocks", "orders", "races", "trivia"]}
+    )
+    for importer, imported in [
+        ("domain.orders.service", "domain.stocks.model"),
+        ("ports.trivia", "ports.races"),
+        ("adapters.dynamodb.races", "adapters.memory.trivia"),
+    ]:
+        assert not contract.check(graph((importer, imported)), verbose=False).kept
+    for importer, imported in [
+        ("domain.races.service", "domain.leaderboards.model"),  # the published service
+        ("domain.stocks.model", "domain.shared.money"),  # the shared kernel
+        ("adapters.dynamodb.stocks", "domain.stocks.model"),
+    ]:
+        assert contract.check(graph((importer, imported)), verbose=False).kept

@@ -1,0 +1,56 @@
+"""Settings are parsed once, strictly, from an environment mapping."""
+
+from __future__ import annotations
+
+import pytest
+
+from entrypoints.bootstrap import bootstrap
+from entrypoints.settings import ConfigurationError, Settings
+
+
+def test_nothing_configured_is_the_embedded_default() -> None:
+    assert Settings.from_env({}) == Settings(
+        stocks_table=None,
+        aws_endpoint_url=None,
+        rates_api_url=None,
+        rates_cache_ttl_seconds=20,
+        redis_url=None,
+        stock_currencies=("USD", "CAD", "AUD"),
+        log_level="INFO",
+    )
+
+
+def test_every_variable_is_read() -> None:
+    settings = Settings.from_env(
+        {
+            "STOCKS_TABLE": "stocks",
+            "AWS_ENDPOINT_URL": "http://127.0.0.1:5000",
+            "RATES_API_URL": "http://127.0.0.1:8080",
+            "RATES_CACHE_TTL_SECONDS": "45",
+            "REDIS_URL": "redis://127.0.0.1:6379/0",
+            "STOCK_CURRENCIES": " usd, jpy ,",
+            "LOG_LEVEL": "debug",
+        }
+    )
+    assert settings == Settings(
+        "stocks", "http://127.0.0.1:5000", "http://127.0.0.1:8080", 45,
+        "redis://127.0.0.1:6379/0", ("USD", "JPY"), "DEBUG",
+    )  # fmt: skip
+
+
+def test_empty_values_count_as_unset() -> None:
+    assert Settings.from_env({"STOCKS_TABLE": " ", "REDIS_URL": ""}) == Settings()
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("RATES_CACHE_TTL_SECONDS", "0"), ("RATES_CACHE_TTL_SECONDS", "2.5"), ("LOG_LEVEL", "LOUD")],
+)
+def test_unusable_values_are_refused(name: str, value: str) -> None:
+    with pytest.raises(ConfigurationError, match=name):
+        Settings.from_env({name: value})
+
+
+def test_unknown_default_currencies_are_refused_at_startup() -> None:
+    with pytest.raises(ConfigurationError, match="STOCK_CURRENCIES"):
+        bootstrap(Settings(stock_currencies=("USD", "XTS")))

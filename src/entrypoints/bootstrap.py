@@ -114,7 +114,10 @@ def bootstrap(
             redis = redis_client(settings.redis_url)
             closers.append(redis.aclose)
             rates_provider = RedisCachedRatesProvider(
-                rates_provider, redis, ttl_seconds=settings.rates_cache_ttl_seconds
+                rates_provider,
+                redis,
+                ttl_seconds=settings.rates_cache_ttl_seconds,
+                local_ttl_seconds=settings.rates_local_cache_seconds,
             )
             # Redis down degrades (rates come straight from the provider); it is not fatal.
             readiness.append(ReadinessCheck("redis", redis.ping, required=False))

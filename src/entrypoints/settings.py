@@ -20,6 +20,7 @@ class Settings:
     aws_endpoint_url: str | None = None
     rates_api_url: str | None = None
     rates_cache_ttl_seconds: int = 20
+    rates_local_cache_seconds: float = 1.0
     redis_url: str | None = None
     stock_currencies: tuple[str, ...] = ("USD", "CAD", "AUD")
     log_level: str = "INFO"
@@ -42,6 +43,19 @@ class Settings:
                 )
             ttl = int(ttl_text)
 
+        local_text = text("RATES_LOCAL_CACHE_SECONDS")
+        local = cls.rates_local_cache_seconds
+        if local_text is not None:
+            try:
+                local = float(local_text)
+            except ValueError:
+                local = -1.0
+            if not 0 <= local <= 60:
+                raise ConfigurationError(
+                    f"RATES_LOCAL_CACHE_SECONDS must be a number of seconds from 0 to 60, "
+                    f"not {local_text!r}"
+                )
+
         currencies_text = text("STOCK_CURRENCIES")
         currencies = cls.stock_currencies
         if currencies_text is not None:
@@ -56,6 +70,7 @@ class Settings:
             aws_endpoint_url=text("AWS_ENDPOINT_URL"),
             rates_api_url=text("RATES_API_URL"),
             rates_cache_ttl_seconds=ttl,
+            rates_local_cache_seconds=local,
             redis_url=text("REDIS_URL"),
             stock_currencies=currencies,
             log_level=log_level,

@@ -23,14 +23,18 @@ Factory = Callable[..., RedisCachedRatesProvider]
 
 @pytest.fixture
 async def make_cache(redis_url: str, rates_server: FakeRatesServer) -> AsyncIterator[Factory]:
-    """Builds caches that each have their own Redis connection pool, as separate processes do."""
+    """Builds caches that each have their own Redis connection pool, as separate processes do.
+
+    The in-process layer is off unless a test turns it on: these tests are about Redis.
+    """
     clients: list[Redis] = []
     async with httpx.AsyncClient(timeout=2) as http:
         inner = HttpRatesProvider(http, rates_server.url, retries=0)
 
-        def make(url: str = redis_url, **options: object) -> RedisCachedRatesProvider:
+        def make(url: str = redis_url, **options: float) -> RedisCachedRatesProvider:
             client = Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
             clients.append(client)
+            options.setdefault("local_ttl_seconds", 0)
             return RedisCachedRatesProvider(inner, client, **options)  # type: ignore[arg-type]
 
         yield make
@@ -150,3 +154,31 @@ async def test_redis_stopped_mid_run_falls_through_to_the_provider(
     rates = await cache.get_rates("EUR", ["USD"])
     assert rates.rates == {"USD": Decimal("1.31")}
     assert rates_server.calls == 2
+
+
+async def test_the_in_process_copy_is_served_for_its_short_ttl_only(
+    make_cache: Factory, rates_server: FakeRatesServer, redis_url: str
+) -> None:
+    cache = make_cache(ttl_seconds=20, local_ttl_seconds=0.3)
+    await cache.get_rates("EUR", ["USD"])
+    async with Redis.from_url(redis_url) as raw:  # another process refreshes Redis's copy
+        doc = b'{"base":"EUR","asOf":"2026-11-21","rates":{"USD":"1.40"}}'
+        await raw.set("portside:rates:{EUR:USD}:fresh", doc, ex=20)
+        assert (await cache.get_rates("EUR", ["USD"])).rates["USD"] == Decimal("1.31")
+        await asyncio.sleep(0.35)
+        assert (await cache.get_rates("EUR", ["USD"])).rates["USD"] == Decimal("1.40")
+        await raw.delete("portside:rates:{EUR:USD}:fresh")
+    assert rates_server.calls == 1
+
+
+async def test_stale_copies_are_not_held_in_process(
+    make_cache: Factory, rates_server: FakeRatesServer
+) -> None:
+    cache = make_cache(ttl_seconds=1, local_ttl_seconds=1, failure_ttl_seconds=1)
+    await cache.get_rates("EUR", ["USD"])
+    await asyncio.sleep(1.1)
+    rates_server.fault = "error"
+    assert (await cache.get_rates("EUR", ["USD"])).stale is True
+    rates_server.fault = None
+    await asyncio.sleep(1.1)  # the failure marker lapses; the provider is back
+    assert (await cache.get_rates("EUR", ["USD"])).stale is False

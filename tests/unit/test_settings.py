@@ -14,6 +14,7 @@ def test_nothing_configured_is_the_embedded_default() -> None:
         aws_endpoint_url=None,
         rates_api_url=None,
         rates_cache_ttl_seconds=20,
+        rates_local_cache_seconds=1.0,
         redis_url=None,
         stock_currencies=("USD", "CAD", "AUD"),
         log_level="INFO",
@@ -27,13 +28,14 @@ def test_every_variable_is_read() -> None:
             "AWS_ENDPOINT_URL": "http://127.0.0.1:5000",
             "RATES_API_URL": "http://127.0.0.1:8080",
             "RATES_CACHE_TTL_SECONDS": "45",
+            "RATES_LOCAL_CACHE_SECONDS": "0.25",
             "REDIS_URL": "redis://127.0.0.1:6379/0",
             "STOCK_CURRENCIES": " usd, jpy ,",
             "LOG_LEVEL": "debug",
         }
     )
     assert settings == Settings(
-        "stocks", "http://127.0.0.1:5000", "http://127.0.0.1:8080", 45,
+        "stocks", "http://127.0.0.1:5000", "http://127.0.0.1:8080", 45, 0.25,
         "redis://127.0.0.1:6379/0", ("USD", "JPY"), "DEBUG",
     )  # fmt: skip
 
@@ -44,7 +46,13 @@ def test_empty_values_count_as_unset() -> None:
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("RATES_CACHE_TTL_SECONDS", "0"), ("RATES_CACHE_TTL_SECONDS", "2.5"), ("LOG_LEVEL", "LOUD")],
+    [
+        ("RATES_CACHE_TTL_SECONDS", "0"),
+        ("RATES_CACHE_TTL_SECONDS", "2.5"),
+        ("RATES_LOCAL_CACHE_SECONDS", "-1"),
+        ("RATES_LOCAL_CACHE_SECONDS", "nan"),
+        ("LOG_LEVEL", "LOUD"),
+    ],
 )
 def test_unusable_values_are_refused(name: str, value: str) -> None:
     with pytest.raises(ConfigurationError, match=name):

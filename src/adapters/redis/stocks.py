@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import random
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 
 # Delete the lock only if this caller still holds it (it may have expired and been retaken).
 _POLL_MAX_SECONDS = 0.1
+_LOCAL_MAX_ENTRIES = 1024
 _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end"
 
 
@@ -34,7 +36,8 @@ class _Keys:
     failed: str
 
     @classmethod
-    def of(cls, prefix: str, base: str, symbols: Sequence[str]) -> _Keys:
+    @functools.lru_cache(maxsize=1024)  # built on every request: the few symbol sets repeat
+    def of(cls, prefix: str, base: str, symbols: tuple[str, ...]) -> _Keys:
         # One entry per base and symbol set; the hash tag keeps a key's four entries in one
         # cluster slot, so MGET works on cluster-mode ElastiCache too.
         tag = f"{prefix}:{{{base}:{','.join(sorted(symbols))}}}"
@@ -51,6 +54,10 @@ class RedisCachedRatesProvider:
       when the provider fails; the failure is remembered ``failure_ttl_seconds`` so callers
       do not hammer a provider that is down.
     - When Redis itself fails, the call goes straight to the wrapped provider (logged).
+    - Within a process, concurrent callers for one key share a single Redis read, and fresh
+      rates are also held in memory for ``local_ttl_seconds`` (0 turns this off), so a busy
+      process does not pay a Redis round trip per request. Rates can then be at most that
+      much older than Redis's copy; the provider is still called once per key per TTL.
     """
 
     def __init__(
@@ -62,6 +69,7 @@ class RedisCachedRatesProvider:
         stale_ttl_seconds: int = 24 * 3600,
         failure_ttl_seconds: int = 5,
         lock_seconds: float = 10.0,
+        local_ttl_seconds: float = 1.0,
         key_prefix: str = "portside:rates",
     ) -> None:
         self._inner = inner
@@ -74,9 +82,35 @@ class RedisCachedRatesProvider:
         self._lock_ms = int(lock_seconds * 1000)
         self._prefix = key_prefix
         self._release = redis.register_script(_RELEASE)
+        self._in_flight: dict[str, asyncio.Future[Rates]] = {}
+        self._local_ttl = min(local_ttl_seconds, ttl_seconds)
+        self._local: dict[str, tuple[float, Rates]] = {}
 
     async def get_rates(self, base: str, symbols: Sequence[str]) -> Rates:
-        keys = _Keys.of(self._prefix, base, symbols)
+        keys = _Keys.of(self._prefix, base, tuple(symbols))
+        loop = asyncio.get_running_loop()
+        held = self._local.get(keys.fresh)
+        if held is not None and held[0] > loop.time():
+            return held[1]
+        rates = await self._get_shared(keys, base, symbols)
+        if self._local_ttl > 0 and not rates.stale:
+            if len(self._local) >= _LOCAL_MAX_ENTRIES:
+                self._local.pop(next(iter(self._local)))  # drop the oldest entry
+            self._local[keys.fresh] = (loop.time() + self._local_ttl, rates)
+        return rates
+
+    async def _get_shared(self, keys: _Keys, base: str, symbols: Sequence[str]) -> Rates:
+        # Single flight per key within the process: concurrent callers share one Redis read
+        # (and on a miss one lock attempt), so a burst costs one round trip, not one each.
+        flight = self._in_flight.get(keys.fresh)
+        if flight is None:
+            flight = asyncio.ensure_future(self._get_rates(keys, base, symbols))
+            self._in_flight[keys.fresh] = flight
+            flight.add_done_callback(lambda _: self._in_flight.pop(keys.fresh, None))
+        # Shielded: a caller that goes away (client disconnect) does not cancel the others.
+        return await asyncio.shield(flight)
+
+    async def _get_rates(self, keys: _Keys, base: str, symbols: Sequence[str]) -> Rates:
         try:
             fresh, failed = await self._redis.mget(keys.fresh, keys.failed)
             if fresh is not None:

@@ -47,7 +47,7 @@ def moto_server() -> Iterator[Service]:
 
 @pytest.fixture(scope="session")
 def aws_env(moto_server: Service) -> dict[str, str]:
-    return aws_test_env(moto_server)
+    return aws_test_env(f"http://{LOOPBACK}:{moto_server.port}")
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,6 @@ imported, so a Lambda on the embedded default loads no boto3, redis or httpx.
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -29,8 +28,6 @@ from ports.stocks import RatesProvider, StockRepository
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
     from redis.asyncio import Redis
-
-log = logging.getLogger(__name__)
 
 #: Connections per process to Redis; requests beyond it wait (at most 1 s) for a free one.
 REDIS_MAX_CONNECTIONS = 32

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tests.support.services import base_env, run_portside
+from tests.support.services import LOOPBACK, aws_test_env, base_env, free_port, run_portside
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -39,13 +39,7 @@ def test_init_aws_with_nothing_configured_does_nothing() -> None:
 
 
 def test_init_aws_against_an_unreachable_endpoint_fails_clearly() -> None:
-    env = base_env(
-        STOCKS_TABLE="stocks",
-        AWS_ENDPOINT_URL="http://127.0.0.1:9",
-        AWS_DEFAULT_REGION="us-east-1",
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
-    )
+    env = base_env(STOCKS_TABLE="stocks", **aws_test_env(f"http://{LOOPBACK}:{free_port()}"))
     result = run_portside(env, "init-aws")
     assert result.returncode == 1
     assert result.stderr.startswith("portside: init-aws failed:")

@@ -108,10 +108,10 @@ def start_moto() -> Service:
     return Service(process, port)
 
 
-def aws_test_env(moto: Service) -> dict[str, str]:
-    """Environment pointing boto3 at the moto server with dummy credentials."""
+def aws_test_env(endpoint_url: str) -> dict[str, str]:
+    """Environment pointing boto3 at an endpoint (a moto server) with dummy credentials."""
     return {
-        "AWS_ENDPOINT_URL": f"http://{LOOPBACK}:{moto.port}",
+        "AWS_ENDPOINT_URL": endpoint_url,
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",

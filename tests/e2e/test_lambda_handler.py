@@ -94,13 +94,17 @@ def test_embedded_default_imports_no_vendor_sdk(tmp_path: Path) -> None:
     report = invoke(base_env(), V1, V2)
     assert report["loaded"] == []
     for response in report["responses"]:
-        # The demo provider has no KWD rate: an upstream gap, reported as such.
-        assert response["statusCode"] == 503
+        assert response["statusCode"] == 200
         assert response["isBase64Encoded"] is False
-        assert json.loads(response["body"])["type"] == "/problems/currency-not-provided"
+        # 172.35 EUR x the demo rates 1.0823, 163.41, 0.3312
+        assert json.loads(response["body"])["values"] == {
+            "EUR": "172.35", "USD": "186.53", "JPY": "28164", "KWD": "57.082"
+        }  # fmt: skip
     unknown = json.loads(V2.read_text())
     unknown["rawPath"] = unknown["requestContext"]["http"]["path"] = "/stock/NOPE"
     (tmp_path / "unknown.json").write_text(json.dumps(unknown))
     (response,) = invoke(base_env(), tmp_path / "unknown.json")["responses"]
     assert response["statusCode"] == 404
+    assert response["isBase64Encoded"] is False
     assert response["headers"]["content-type"] == "application/problem+json"
+    assert json.loads(response["body"])["type"] == "/problems/stock-not-found"

@@ -14,7 +14,8 @@ DEMO_STOCKS: tuple[Stock, ...] = (
     Stock("GOOGL", Decimal("161.07")),
 )
 
-#: EUR-based demo rates for the currencies the ECB (and so Frankfurter) publishes.
+#: EUR-based demo rates: the currencies the ECB (and so Frankfurter) publishes, plus KWD to
+#: show a currency with three decimals.
 DEMO_RATES: Mapping[str, Decimal] = {
     code: Decimal(rate)
     for code, rate in (
@@ -25,7 +26,7 @@ DEMO_RATES: Mapping[str, Decimal] = {
         ("CNY", "7.8345"), ("HKD", "8.4571"), ("SGD", "1.4563"), ("KRW", "1498.62"),
         ("INR", "92.483"), ("IDR", "17596.44"), ("MYR", "4.7621"), ("PHP", "62.117"),
         ("THB", "37.254"), ("ILS", "3.9846"), ("MXN", "21.7435"), ("BRL", "6.2480"),
-        ("ZAR", "19.8172"),
+        ("ZAR", "19.8172"), ("KWD", "0.3312"),
     )
 }  # fmt: skip
 DEMO_RATES_AS_OF = "2026-11-20"

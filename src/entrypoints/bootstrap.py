@@ -1,8 +1,10 @@
 """The composition root: settings -> clients -> adapters -> use cases.
 
 Adapters are chosen by configuration, one rule for every port: its table (or URL) set -> the
-real adapter, else in-memory with demo data. Modules of unselected adapters are never
-imported, so a Lambda on the embedded default loads no boto3, redis or httpx.
+AWS (or HTTP) adapter; else ``REDIS_URL`` set and the port has a Redis adapter -> Redis; else
+in-memory with demo data. The stocks rates cache wraps the rates provider whenever
+``REDIS_URL`` is set. Modules of unselected adapters are never imported, so a Lambda on the
+embedded default loads no boto3, redis or httpx. Clients are built once and shared.
 """
 
 from __future__ import annotations
@@ -13,16 +15,20 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from adapters.memory.leaderboards import DEMO_BOARD, DEMO_ENTRIES, InMemoryLeaderboardStore
 from adapters.memory.stocks import (
     DEMO_RATES,
     DEMO_STOCKS,
     FixedRatesProvider,
     InMemoryStockRepository,
 )
+from adapters.system.shared import SystemClock
+from domain.leaderboards.service import LeaderboardService, Submission
 from domain.stocks.errors import InvalidStockRequestError
 from domain.stocks.service import StockValuationService
 from entrypoints.logs import configure_logging
 from entrypoints.settings import ConfigurationError, Settings
+from ports.leaderboards import LeaderboardStore
 from ports.stocks import RatesProvider, StockRepository
 
 if TYPE_CHECKING:
@@ -48,6 +54,7 @@ class Services:
 
     settings: Settings
     stocks: StockValuationService
+    leaderboards: LeaderboardService
     readiness: list[ReadinessCheck] = field(default_factory=list)
     closers: list[Callable[[], Awaitable[object]]] = field(default_factory=list)
 
@@ -55,6 +62,28 @@ class Services:
         """Close every client the composition root opened."""
         for close in reversed(self.closers):
             await close()
+
+
+class _Clients:
+    """Vendor clients, each built on first use and then shared by every adapter."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._dynamodb: DynamoDBClient | None = None
+        self._redis: Redis | None = None
+        self.closers: list[Callable[[], Awaitable[object]]] = []
+
+    def dynamodb(self) -> DynamoDBClient:
+        if self._dynamodb is None:
+            self._dynamodb = dynamodb_client(self._settings)
+        return self._dynamodb
+
+    def redis(self) -> Redis:
+        if self._redis is None:
+            assert self._settings.redis_url
+            self._redis = redis_client(self._settings.redis_url)
+            self.closers.append(self._redis.aclose)
+        return self._redis
 
 
 def load_settings() -> Settings:
@@ -67,6 +96,7 @@ def bootstrap(
     *,
     stock_repository: StockRepository | None = None,
     rates_provider: RatesProvider | None = None,
+    leaderboard_store: LeaderboardStore | None = None,
 ) -> Services:
     """Build the services from settings (read from the environment when not given).
 
@@ -74,56 +104,85 @@ def bootstrap(
     """
     settings = settings if settings is not None else load_settings()
     configure_logging(settings.log_level)
+    clients = _Clients(settings)
     readiness: list[ReadinessCheck] = []
-    closers: list[Callable[[], Awaitable[object]]] = []
 
     if stock_repository is None:
-        if settings.stocks_table:
-            from adapters.dynamodb.stocks import DynamoDBStockRepository
-
-            dynamodb = dynamodb_client(settings)
-            table = settings.stocks_table
-            stock_repository = DynamoDBStockRepository(dynamodb, table)
-            readiness.append(
-                ReadinessCheck(
-                    "stocksTable",
-                    lambda: asyncio.to_thread(dynamodb.describe_table, TableName=table),
-                )
-            )
-        else:
-            stock_repository = InMemoryStockRepository(DEMO_STOCKS)
-
+        stock_repository = _stock_repository(settings, clients, readiness)
     if rates_provider is None:
-        if settings.rates_api_url:
-            import httpx
-
-            from adapters.http.stocks import DEFAULT_TIMEOUT, HttpRatesProvider
-
-            http = httpx.AsyncClient(timeout=DEFAULT_TIMEOUT)
-            closers.append(http.aclose)
-            rates_provider = HttpRatesProvider(http, settings.rates_api_url)
-        else:
-            rates_provider = FixedRatesProvider(DEMO_RATES)
-
-        if settings.redis_url:
-            from adapters.redis.stocks import RedisCachedRatesProvider
-
-            redis = redis_client(settings.redis_url)
-            closers.append(redis.aclose)
-            rates_provider = RedisCachedRatesProvider(
-                rates_provider,
-                redis,
-                ttl_seconds=settings.rates_cache_ttl_seconds,
-                local_ttl_seconds=settings.rates_local_cache_seconds,
-            )
-            # Redis down degrades (rates come straight from the provider); it is not fatal.
-            readiness.append(ReadinessCheck("redis", redis.ping, required=False))
+        rates_provider = _rates_provider(settings, clients)
+    if leaderboard_store is None:
+        leaderboard_store = _leaderboard_store(settings, clients, readiness)
+    if settings.redis_url:
+        # Redis is optional while it only caches rates (down -> rates come straight from the
+        # provider), required once it holds leaderboards.
+        redis = clients.redis()
+        required = not settings.leaderboards_table
+        readiness.append(ReadinessCheck("redis", redis.ping, required=required))
 
     try:
         stocks = StockValuationService(stock_repository, rates_provider, settings.stock_currencies)
     except InvalidStockRequestError as exc:
         raise ConfigurationError(f"STOCK_CURRENCIES: {exc.detail}") from exc
-    return Services(settings, stocks, readiness, closers)
+    leaderboards = LeaderboardService(leaderboard_store, SystemClock())
+    return Services(settings, stocks, leaderboards, readiness, clients.closers)
+
+
+def _stock_repository(
+    settings: Settings, clients: _Clients, readiness: list[ReadinessCheck]
+) -> StockRepository:
+    if not settings.stocks_table:
+        return InMemoryStockRepository(DEMO_STOCKS)
+    from adapters.dynamodb.stocks import DynamoDBStockRepository
+
+    readiness.append(_table_check("stocksTable", clients.dynamodb(), settings.stocks_table))
+    return DynamoDBStockRepository(clients.dynamodb(), settings.stocks_table)
+
+
+def _rates_provider(settings: Settings, clients: _Clients) -> RatesProvider:
+    provider: RatesProvider
+    if settings.rates_api_url:
+        import httpx
+
+        from adapters.http.stocks import DEFAULT_TIMEOUT, HttpRatesProvider
+
+        http = httpx.AsyncClient(timeout=DEFAULT_TIMEOUT)
+        clients.closers.append(http.aclose)
+        provider = HttpRatesProvider(http, settings.rates_api_url)
+    else:
+        provider = FixedRatesProvider(DEMO_RATES)
+    if not settings.redis_url:
+        return provider
+    from adapters.redis.stocks import RedisCachedRatesProvider
+
+    return RedisCachedRatesProvider(
+        provider,
+        clients.redis(),
+        ttl_seconds=settings.rates_cache_ttl_seconds,
+        local_ttl_seconds=settings.rates_local_cache_seconds,
+    )
+
+
+def _leaderboard_store(
+    settings: Settings, clients: _Clients, readiness: list[ReadinessCheck]
+) -> LeaderboardStore:
+    if settings.leaderboards_table:
+        from adapters.dynamodb.leaderboards import DynamoDBLeaderboardStore
+
+        table = settings.leaderboards_table
+        readiness.append(_table_check("leaderboardsTable", clients.dynamodb(), table))
+        return DynamoDBLeaderboardStore(clients.dynamodb(), table)
+    if settings.redis_url:
+        from adapters.redis.leaderboards import RedisLeaderboardStore
+
+        return RedisLeaderboardStore(clients.redis())
+    store = InMemoryLeaderboardStore()
+    store.seed(DEMO_BOARD, DEMO_ENTRIES)
+    return store
+
+
+def _table_check(name: str, dynamodb: DynamoDBClient, table: str) -> ReadinessCheck:
+    return ReadinessCheck(name, lambda: asyncio.to_thread(dynamodb.describe_table, TableName=table))
 
 
 def dynamodb_client(settings: Settings) -> DynamoDBClient:
@@ -135,6 +194,7 @@ def dynamodb_client(settings: Settings) -> DynamoDBClient:
         connect_timeout=1,
         read_timeout=3,
         retries={"mode": "standard", "max_attempts": 3},
+        max_pool_connections=32,
     )
     return boto3.client("dynamodb", endpoint_url=settings.aws_endpoint_url, config=config)
 
@@ -163,24 +223,48 @@ def redis_client(url: str) -> Redis:
 
 
 def init_aws(settings: Settings, *, demo_data: bool) -> list[str]:
-    """Create every table the configured adapters need, if missing; optionally add demo rows.
+    """Create every table the configured adapters need, if missing; with ``demo_data`` also
+    write the demo rows into every configured store (tables, and Redis leaderboards).
 
     Returns one line per resource saying what was done.
     """
     report: list[str] = []
+    clients = _Clients(settings)
     if settings.stocks_table:
         from adapters.dynamodb.stocks import DynamoDBStockRepository, create_stocks_table
 
-        dynamodb = dynamodb_client(settings)
-        created = create_stocks_table(dynamodb, settings.stocks_table)
-        report.append(f"table {settings.stocks_table}: {'created' if created else 'exists'}")
+        table = settings.stocks_table
+        created = create_stocks_table(clients.dynamodb(), table)
+        report.append(f"table {table}: {'created' if created else 'exists'}")
         if demo_data:
-            repository = DynamoDBStockRepository(dynamodb, settings.stocks_table)
+            repository = DynamoDBStockRepository(clients.dynamodb(), table)
 
             async def write_demo_stocks() -> None:
                 for stock in DEMO_STOCKS:
                     await repository.add(stock)
 
             asyncio.run(write_demo_stocks())
-            report.append(f"table {settings.stocks_table}: {len(DEMO_STOCKS)} demo stocks written")
+            report.append(f"table {table}: {len(DEMO_STOCKS)} demo stocks written")
+    if settings.leaderboards_table:
+        from adapters.dynamodb.leaderboards import create_leaderboard_table
+
+        table = settings.leaderboards_table
+        created = create_leaderboard_table(clients.dynamodb(), table)
+        report.append(f"table {table}: {'created' if created else 'exists'}")
+    if demo_data and (settings.leaderboards_table or settings.redis_url):
+        services = bootstrap(settings)
+        where = f"table {settings.leaderboards_table}" if settings.leaderboards_table else "redis"
+
+        async def write_demo_board() -> None:
+            try:
+                await services.leaderboards.create_board(DEMO_BOARD.key, DEMO_BOARD.policy)
+                submissions = [
+                    Submission(e.member, e.score, e.display, e.achieved_at) for e in DEMO_ENTRIES
+                ]
+                await services.leaderboards.submit_many(DEMO_BOARD.key, submissions)
+            finally:
+                await services.aclose()
+
+        asyncio.run(write_demo_board())
+        report.append(f"{where}: demo leaderboard {DEMO_BOARD.key} written")
     return report

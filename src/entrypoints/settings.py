@@ -17,6 +17,7 @@ class ConfigurationError(ValueError):
 @dataclass(frozen=True)
 class Settings:
     stocks_table: str | None = None
+    leaderboards_table: str | None = None
     aws_endpoint_url: str | None = None
     rates_api_url: str | None = None
     rates_cache_ttl_seconds: int = 20
@@ -67,6 +68,7 @@ class Settings:
 
         return cls(
             stocks_table=text("STOCKS_TABLE"),
+            leaderboards_table=text("LEADERBOARDS_TABLE"),
             aws_endpoint_url=text("AWS_ENDPOINT_URL"),
             rates_api_url=text("RATES_API_URL"),
             rates_cache_ttl_seconds=ttl,

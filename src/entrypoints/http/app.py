@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from entrypoints.bootstrap import Services
 from entrypoints.http.errors import install_error_handlers, problem
+from entrypoints.http.leaderboards import leaderboards_router
 from entrypoints.http.stocks import stocks_router
 from entrypoints.logs import request_id
 
@@ -66,7 +67,8 @@ def create_app(services: Services) -> FastAPI:
 
     app = FastAPI(
         title="Portside",
-        summary="Stock values in several currencies, served the same way everywhere.",
+        summary="Stock values in several currencies and ranked leaderboards, served the same "
+        "way from Lambda, containers and a local server.",
         lifespan=lifespan,
     )
     install_error_handlers(app)
@@ -102,4 +104,5 @@ def create_app(services: Services) -> FastAPI:
         return JSONResponse({"status": "ready", "checks": report})
 
     app.include_router(stocks_router(services.stocks))
+    app.include_router(leaderboards_router(services.leaderboards))
     return app

@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
 from domain.shared.errors import (
@@ -26,6 +27,24 @@ from domain.shared.errors import (
 from entrypoints.logs import request_id
 
 log = logging.getLogger(__name__)
+
+
+class Problem(BaseModel):
+    """The error document (documented in OpenAPI; responses are built by ``problem``)."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    requestId: str | None
+
+
+PROBLEM_RESPONSES: dict[int, dict[str, Any]] = {
+    401: {"model": Problem, "description": "Missing or invalid credentials"},
+    404: {"model": Problem, "description": "Unknown resource"},
+    422: {"model": Problem, "description": "Invalid input; `errors` names each field"},
+    503: {"model": Problem, "description": "A dependency is unavailable (see Retry-After)"},
+}
 
 _STATUS_BY_ERROR: tuple[tuple[type[DomainError], int], ...] = (
     (NotFoundError, 404),

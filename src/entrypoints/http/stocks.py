@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from domain.stocks.service import StockValuationService
+from entrypoints.http.errors import PROBLEM_RESPONSES
 
 
 class StockValuationBody(BaseModel):
@@ -25,18 +26,10 @@ class StockValuationBody(BaseModel):
     )
 
 
-class Problem(BaseModel):
-    type: str
-    title: str
-    status: int
-    detail: str
-    requestId: str | None
-
-
 _PROBLEMS: dict[int | str, dict[str, Any]] = {
-    404: {"model": Problem, "description": "Unknown stock"},
-    422: {"model": Problem, "description": "Invalid stock id or currency code"},
-    503: {"model": Problem, "description": "No exchange rates can be had (see Retry-After)"},
+    404: PROBLEM_RESPONSES[404],
+    422: PROBLEM_RESPONSES[422],
+    503: PROBLEM_RESPONSES[503],
 }
 
 

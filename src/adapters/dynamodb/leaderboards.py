@@ -1,0 +1,396 @@
+"""Leaderboards in DynamoDB, in the layout the races table shares.
+
+One item per entry: ``PK`` (S) = board key, ``SK`` (S) = member key, ``GSI`` (N) = the sort
+value, ``score`` (N) = the exact score, ``achievedAt`` (N, epoch ms), ``display`` (M),
+``version`` (N). ``GSI`` is the score in whole cents times 10**13 plus a 13-digit tie value
+that puts earlier achievements first among equal scores: ordering by it is ordering by score,
+and it fits DynamoDB's 38 digits. The local secondary index ``GSI_PK_Index`` on (``PK``,
+``GSI``) serves every ranked read, strongly consistent. The board's metadata is the item
+``SK = "#board"`` (policy, expiry, member count); it has no ``GSI`` so it stays out of the
+index.
+
+Cost per call, in index items read (about 20 items of ~200 bytes per read unit):
+- rank of a member: a counting query over every entry above it, O(rank);
+- a page at ``offset``: O(offset + limit), plus O(rank) for the first entry's rank when
+  offset > 0; "top N plus me" adds one item read and O(my rank);
+- around: two queries of k items, plus two counts (the member's position and the first
+  entry's rank), O(rank);
+- count: one item read (the member count kept in the metadata item);
+- a submission: one consistent item read and one conditional write (a transaction with the
+  member count for a new member), retried on contention.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from domain.leaderboards.errors import (
+    BoardNotFoundError,
+    LeaderboardStoreUnavailableError,
+    SubmissionContentionError,
+)
+from domain.leaderboards.model import (
+    Board,
+    Entry,
+    Page,
+    Policy,
+    RankedEntry,
+    SubmitResult,
+    apply_policy,
+    from_cents,
+    from_millis,
+    ranked,
+    to_cents,
+    to_millis,
+)
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+
+INDEX = "GSI_PK_Index"
+META = "#board"
+_TIE_MAX = 9_999_999_999_999
+_TIE_SPAN = 10**13
+_MAX_ATTEMPTS = 40
+_T = TypeVar("_T")
+
+
+def _sort_value(entry: Entry) -> int:
+    return to_cents(entry.score) * _TIE_SPAN + (_TIE_MAX - to_millis(entry.achieved_at))
+
+
+def _above(cents: int) -> int:
+    """The least sort value of a strictly higher score."""
+    return (cents + 1) * _TIE_SPAN
+
+
+class DynamoDBLeaderboardStore:
+    """LeaderboardStore on a DynamoDB table (see the module docstring for layout and cost)."""
+
+    def __init__(self, client: DynamoDBClient, table: str) -> None:
+        self._client = client
+        self._table = table
+
+    async def _run(self, call: Callable[..., _T], **kwargs: Any) -> _T:
+        try:
+            return await asyncio.to_thread(call, TableName=self._table, **kwargs)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] in {
+                "ConditionalCheckFailedException",
+                "TransactionCanceledException",
+            }:
+                raise
+            raise LeaderboardStoreUnavailableError("The leaderboard table failed.") from exc
+        except BotoCoreError as exc:
+            raise LeaderboardStoreUnavailableError("The leaderboard table is unreachable.") from exc
+
+    # -- boards ---------------------------------------------------------------------------
+
+    async def create_board(self, board: Board) -> Board:
+        item: dict[str, Any] = {
+            "PK": {"S": board.key},
+            "SK": {"S": META},
+            "policy": {"S": board.policy.value},
+            "total": {"N": "0"},
+        }
+        if board.expires_at is not None:
+            item["expiresAt"] = {"N": str(to_millis(board.expires_at))}
+            item["expiration"] = {"N": str(int(board.expires_at.timestamp()) + 1)}
+        with contextlib.suppress(ClientError):  # it exists: answer with the stored board
+            await self._run(
+                self._client.put_item, Item=item, ConditionExpression="attribute_not_exists(PK)"
+            )
+        stored = await self.get_board(board.key)
+        assert stored is not None
+        return stored
+
+    async def get_board(self, key: str) -> Board | None:
+        answer = await self._run(
+            self._client.get_item, Key=self._key(key, META), ConsistentRead=True
+        )
+        item = answer.get("Item")
+        if item is None:
+            return None
+        expires = item.get("expiresAt")
+        return Board(
+            key, Policy(item["policy"]["S"]), from_millis(int(expires["N"])) if expires else None
+        )
+
+    # -- writes ---------------------------------------------------------------------------
+
+    async def submit(self, board: Board, entries: Sequence[Entry]) -> list[SubmitResult]:
+        return [await self._submit_one(board, entry) for entry in entries]
+
+    async def _submit_one(self, board: Board, submitted: Entry) -> SubmitResult:
+        for attempt in range(_MAX_ATTEMPTS):
+            current, version = await self._get_entry(board.key, submitted.member)
+            new = apply_policy(board.policy, current, submitted)
+            if new is None:
+                assert current is not None
+                return SubmitResult(False, current)
+            try:
+                if current is None:
+                    await self._insert(board, new)
+                else:
+                    await self._run(
+                        self._client.put_item,
+                        Item=self._item(board, new, version + 1),
+                        ConditionExpression="version = :v",
+                        ExpressionAttributeValues={":v": {"N": str(version)}},
+                    )
+                return SubmitResult(True, new)
+            except ClientError as exc:
+                reasons = exc.response.get("CancellationReasons", [])
+                if len(reasons) > 1 and reasons[1].get("Code") == "ConditionalCheckFailed":
+                    raise BoardNotFoundError(board.key) from exc
+            # Another writer got there first: read again and re-apply, after a jittered pause.
+            await asyncio.sleep(random.uniform(0, min(0.05, 0.001 * 2**attempt)))
+        raise SubmissionContentionError(
+            f"Gave up after {_MAX_ATTEMPTS} conflicting writes to {submitted.member!r}."
+        )
+
+    async def _insert(self, board: Board, entry: Entry) -> None:
+        await asyncio.to_thread(self._transact, board, entry)
+
+    def _transact(self, board: Board, entry: Entry) -> None:
+        try:
+            self._client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": self._table,
+                            "Item": self._item(board, entry, 1),
+                            "ConditionExpression": "attribute_not_exists(SK)",
+                        }
+                    },
+                    {
+                        "Update": {
+                            "TableName": self._table,
+                            "Key": self._key(board.key, META),
+                            "UpdateExpression": "ADD #total :one",
+                            "ConditionExpression": "attribute_exists(PK)",
+                            "ExpressionAttributeNames": {"#total": "total"},
+                            "ExpressionAttributeValues": {":one": {"N": "1"}},
+                        }
+                    },
+                ]
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "TransactionCanceledException":
+                raise
+            raise LeaderboardStoreUnavailableError("The leaderboard table failed.") from exc
+        except BotoCoreError as exc:
+            raise LeaderboardStoreUnavailableError("The leaderboard table is unreachable.") from exc
+
+    async def remove(self, board: Board, member: str) -> bool:
+        await self._require(board)
+        try:
+            await asyncio.to_thread(
+                self._client.transact_write_items,
+                TransactItems=[
+                    {
+                        "Delete": {
+                            "TableName": self._table,
+                            "Key": self._key(board.key, member),
+                            "ConditionExpression": "attribute_exists(SK)",
+                        }
+                    },
+                    {
+                        "Update": {
+                            "TableName": self._table,
+                            "Key": self._key(board.key, META),
+                            "UpdateExpression": "ADD #total :minus",
+                            "ExpressionAttributeNames": {"#total": "total"},
+                            "ExpressionAttributeValues": {":minus": {"N": "-1"}},
+                        }
+                    },
+                ],
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "TransactionCanceledException":
+                return False  # not on the board
+            raise LeaderboardStoreUnavailableError("The leaderboard table failed.") from exc
+        except BotoCoreError as exc:
+            raise LeaderboardStoreUnavailableError("The leaderboard table is unreachable.") from exc
+        return True
+
+    # -- reads ----------------------------------------------------------------------------
+
+    async def page(self, board: Board, limit: int, offset: int, member: str | None) -> Page:
+        total = await self.count(board)
+        items = await self._query(board.key, offset + limit, descending=True)
+        entries = [_decode(i) for i in items[offset:]]
+        first_rank = 1
+        if entries and offset > 0:
+            first_rank = await self._rank_of_score(board.key, entries[0].score)
+        me = await self.rank_of(board, member) if member is not None else None
+        return Page(board.key, ranked(entries, first_rank, offset + 1), me, total)
+
+    async def rank_of(self, board: Board, member: str) -> RankedEntry | None:
+        entry, _ = await self._get_entry(board.key, member)
+        if entry is None:
+            await self._require(board)
+            return None
+        return RankedEntry(await self._rank_of_score(board.key, entry.score), entry)
+
+    async def around(self, board: Board, member: str, k: int) -> list[RankedEntry] | None:
+        entry, _ = await self._get_entry(board.key, member)
+        if entry is None:
+            await self._require(board)
+            return None
+        mine = _sort_value(entry)
+        above = await self._query(board.key, k, descending=False, after=mine)
+        below = await self._query(board.key, k, descending=True, after=mine)
+        window = [_decode(i) for i in reversed(above)] + [entry] + [_decode(i) for i in below]
+        position = await self._count(board.key, mine + 1)  # entries ahead of the member
+        first_rank = await self._rank_of_score(board.key, window[0].score)
+        return ranked(window, first_rank, position - len(above) + 1)
+
+    async def count(self, board: Board) -> int:
+        answer = await self._run(
+            self._client.get_item, Key=self._key(board.key, META), ConsistentRead=True
+        )
+        item = answer.get("Item")
+        if item is None:
+            raise BoardNotFoundError(board.key)
+        return int(item["total"]["N"])
+
+    async def _require(self, board: Board) -> None:
+        await self.count(board)
+
+    async def _rank_of_score(self, board: str, score: Decimal) -> int:
+        return 1 + await self._count(board, _above(to_cents(score)))
+
+    async def _count(self, board: str, at_least: int) -> int:
+        """How many entries have a sort value of at least ``at_least`` (a paginated count)."""
+        count, start = 0, None
+        while True:
+            kwargs: dict[str, Any] = {}
+            if start is not None:
+                kwargs["ExclusiveStartKey"] = start
+            answer = await self._run(
+                self._client.query,
+                IndexName=INDEX,
+                KeyConditionExpression="PK = :b AND GSI >= :g",
+                ExpressionAttributeValues={":b": {"S": board}, ":g": {"N": str(at_least)}},
+                Select="COUNT",
+                ConsistentRead=True,
+                **kwargs,
+            )
+            count += answer["Count"]
+            start = answer.get("LastEvaluatedKey")
+            if start is None:
+                return count
+
+    async def _query(
+        self, board: str, wanted: int, *, descending: bool, after: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Up to ``wanted`` entries in index order (from ``after``, exclusive, if given)."""
+        if wanted <= 0:
+            return []
+        condition, values = "PK = :b", {":b": {"S": board}}
+        if after is not None:
+            condition += " AND GSI < :g" if descending else " AND GSI > :g"
+            values[":g"] = {"N": str(after)}
+        items: list[dict[str, Any]] = []
+        start = None
+        while len(items) < wanted:
+            kwargs: dict[str, Any] = {}
+            if start is not None:
+                kwargs["ExclusiveStartKey"] = start
+            answer = await self._run(
+                self._client.query,
+                IndexName=INDEX,
+                KeyConditionExpression=condition,
+                ExpressionAttributeValues=values,
+                ScanIndexForward=not descending,
+                ConsistentRead=True,
+                Limit=wanted - len(items),
+                **kwargs,
+            )
+            items += answer["Items"]
+            start = answer.get("LastEvaluatedKey")
+            if start is None:
+                break
+        return items
+
+    async def _get_entry(self, board: str, member: str) -> tuple[Entry | None, int]:
+        answer = await self._run(
+            self._client.get_item, Key=self._key(board, member), ConsistentRead=True
+        )
+        item = answer.get("Item")
+        if item is None:
+            return None, 0
+        return _decode(item), int(item["version"]["N"])
+
+    @staticmethod
+    def _key(board: str, sort_key: str) -> dict[str, Any]:
+        return {"PK": {"S": board}, "SK": {"S": sort_key}}
+
+    def _item(self, board: Board, entry: Entry, version: int) -> dict[str, Any]:
+        item: dict[str, Any] = {
+            **self._key(board.key, entry.member),
+            "GSI": {"N": str(_sort_value(entry))},
+            "score": {"N": str(entry.score)},
+            "achievedAt": {"N": str(to_millis(entry.achieved_at))},
+            "version": {"N": str(version)},
+        }
+        if entry.display:
+            item["display"] = {"M": {k: {"S": v} for k, v in entry.display.items()}}
+        if board.expires_at is not None:
+            item["expiration"] = {"N": str(int(board.expires_at.timestamp()) + 1)}
+        return item
+
+
+def _decode(item: dict[str, Any]) -> Entry:
+    display = item.get("display", {}).get("M", {})
+    return Entry(
+        item["SK"]["S"],
+        from_cents(to_cents(Decimal(item["score"]["N"]))),
+        from_millis(int(item["achievedAt"]["N"])),
+        {k: v["S"] for k, v in display.items()},
+    )
+
+
+def create_leaderboard_table(client: DynamoDBClient, table: str) -> bool:
+    """Create the table with ``GSI_PK_Index`` and TTL on ``expiration`` unless it exists;
+    True when it was created."""
+    try:
+        client.create_table(
+            TableName=table,
+            AttributeDefinitions=[
+                {"AttributeName": "PK", "AttributeType": "S"},
+                {"AttributeName": "SK", "AttributeType": "S"},
+                {"AttributeName": "GSI", "AttributeType": "N"},
+            ],
+            KeySchema=[
+                {"AttributeName": "PK", "KeyType": "HASH"},
+                {"AttributeName": "SK", "KeyType": "RANGE"},
+            ],
+            LocalSecondaryIndexes=[
+                {
+                    "IndexName": INDEX,
+                    "KeySchema": [
+                        {"AttributeName": "PK", "KeyType": "HASH"},
+                        {"AttributeName": "GSI", "KeyType": "RANGE"},
+                    ],
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
+    except client.exceptions.ResourceInUseException:
+        return False
+    client.get_waiter("table_exists").wait(TableName=table)
+    client.update_time_to_live(
+        TableName=table,
+        TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiration"},
+    )
+    return True

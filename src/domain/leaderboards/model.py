@@ -1,0 +1,212 @@
+"""Ranked boards: entries, submission policies and competition ranking."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+from typing import NoReturn
+
+from domain.leaderboards.errors import InvalidLeaderboardRequestError
+from domain.shared.errors import FieldError
+
+MAX_LIMIT = 1000
+MAX_AROUND = 100
+#: Scores have at most two decimal places and stay below this in magnitude, so every adapter
+#: holds them exactly (Redis keeps them as whole cents in a double: exact below 2**53).
+MAX_ABS_SCORE = Decimal(10) ** 12
+SCORE_PLACES = 2
+MAX_DISPLAY_FIELDS = 8
+MAX_DISPLAY_TEXT = 256
+
+_BOARD_KEY = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+# No '#': item keys starting with it are reserved for board metadata.
+_MEMBER_KEY = re.compile(r"[A-Za-z0-9._:@+-]{1,128}")
+_DISPLAY_KEY = re.compile(r"[A-Za-z][A-Za-z0-9]{0,31}")
+
+
+class Policy(StrEnum):
+    """How a submission combines with the member's current entry."""
+
+    BEST = "BEST"  # keep the higher score
+    LATEST = "LATEST"  # the last submission wins
+    FIRST = "FIRST"  # only the first submission counts
+    INCREMENT = "INCREMENT"  # add to the current score
+
+
+@dataclass(frozen=True, slots=True)
+class Board:
+    """A ranked board, created by its owning domain with its policy."""
+
+    key: str
+    policy: Policy
+    #: Time-bucketed boards (daily, weekly) vanish after this instant.
+    expires_at: datetime | None = None
+
+    def expired(self, now: datetime) -> bool:
+        return self.expires_at is not None and now >= self.expires_at
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A member's standing on a board."""
+
+    member: str
+    score: Decimal
+    achieved_at: datetime
+    display: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class RankedEntry:
+    rank: int
+    entry: Entry
+
+
+@dataclass(frozen=True, slots=True)
+class SubmitResult:
+    """The member's entry after a submission, and whether the board changed."""
+
+    changed: bool
+    entry: Entry
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of a board, the asking member's own standing, and the board's size."""
+
+    board: str
+    entries: list[RankedEntry]
+    me: RankedEntry | None
+    total: int
+
+
+def apply_policy(policy: Policy, current: Entry | None, submitted: Entry) -> Entry | None:
+    """The member's new entry, or None when the submission leaves the board unchanged.
+
+    Among equal scores the earlier achievement ranks first, so a BEST submission that only
+    equals the current score changes nothing.
+    """
+    if current is None:
+        return submitted
+    if policy is Policy.FIRST:
+        return None
+    if policy is Policy.BEST:
+        return submitted if submitted.score > current.score else None
+    if policy is Policy.INCREMENT:
+        if submitted.score == 0:
+            return None
+        return Entry(
+            submitted.member,
+            current.score + submitted.score,
+            submitted.achieved_at,
+            submitted.display or current.display,
+        )
+    return None if submitted == current else submitted  # LATEST
+
+
+def ranked(entries: list[Entry], first_rank: int, first_position: int) -> list[RankedEntry]:
+    """Competition ranks ("1224") for consecutive entries in board order.
+
+    ``first_rank`` is the rank of ``entries[0]`` (1 + how many score strictly higher);
+    ``first_position`` its 1-based position on the board. An entry whose score differs from
+    the one before it ranks at its position; an equal score shares the rank before it.
+    """
+    out: list[RankedEntry] = []
+    for i, entry in enumerate(entries):
+        if i == 0:
+            rank = first_rank
+        elif entry.score == entries[i - 1].score:
+            rank = out[-1].rank
+        else:
+            rank = first_position + i
+        out.append(RankedEntry(rank, entry))
+    return out
+
+
+def to_cents(score: Decimal) -> int:
+    return int(score.scaleb(SCORE_PLACES))
+
+
+def from_cents(cents: int) -> Decimal:
+    return Decimal(cents).scaleb(-SCORE_PLACES)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def to_millis(moment: datetime) -> int:
+    return (moment - _EPOCH) // timedelta(milliseconds=1)
+
+
+def from_millis(millis: int) -> datetime:
+    return _EPOCH + timedelta(milliseconds=millis)
+
+
+# -- validation: every check raises InvalidLeaderboardRequestError naming the field --------
+
+
+def check_board_key(key: str) -> str:
+    if not _BOARD_KEY.fullmatch(key):
+        _invalid("board", "must be 1-128 characters of A-Z a-z 0-9 . _ : -")
+    return key
+
+
+def check_member(member: str, field_name: str = "member") -> str:
+    if not _MEMBER_KEY.fullmatch(member):
+        _invalid(field_name, "must be 1-128 characters of A-Z a-z 0-9 . _ : @ + -")
+    return member
+
+
+def check_score(score: Decimal | int | str) -> Decimal:
+    """The score as a Decimal with two places; refused beyond the range held exactly."""
+    try:
+        value = Decimal(score)
+    except (InvalidOperation, ValueError, TypeError):
+        _invalid("score", "must be a decimal number")
+    if not value.is_finite() or abs(value) >= MAX_ABS_SCORE:
+        _invalid("score", f"must be a finite number below {MAX_ABS_SCORE:,} in magnitude")
+    if value != value.quantize(Decimal(1).scaleb(-SCORE_PLACES)):
+        _invalid("score", f"must have at most {SCORE_PLACES} decimal places")
+    return value.quantize(Decimal(1).scaleb(-SCORE_PLACES))
+
+
+def check_display(display: Mapping[str, str] | None) -> dict[str, str]:
+    display = dict(display or {})
+    if len(display) > MAX_DISPLAY_FIELDS:
+        _invalid("display", f"must have at most {MAX_DISPLAY_FIELDS} fields")
+    for key, value in display.items():
+        if not _DISPLAY_KEY.fullmatch(key) or not isinstance(value, str):
+            _invalid("display", "field names are letters and digits; values are text")
+        if len(value) > MAX_DISPLAY_TEXT:
+            _invalid("display", f"values have at most {MAX_DISPLAY_TEXT} characters")
+    return display
+
+
+def check_moment(moment: datetime) -> datetime:
+    """Aware, in UTC, to the millisecond: the precision every adapter keeps."""
+    if moment.tzinfo is None:
+        _invalid("achievedAt", "must carry a time zone")
+    return from_millis(to_millis(moment))
+
+
+def check_page(limit: int, offset: int) -> None:
+    errors = []
+    if not 1 <= limit <= MAX_LIMIT:
+        errors.append(FieldError("limit", f"must be from 1 to {MAX_LIMIT}"))
+    if offset < 0:
+        errors.append(FieldError("offset", "must be 0 or more"))
+    if errors:
+        raise InvalidLeaderboardRequestError(tuple(errors))
+
+
+def check_around(k: int) -> None:
+    if not 0 <= k <= MAX_AROUND:
+        _invalid("k", f"must be from 0 to {MAX_AROUND}")
+
+
+def _invalid(field_name: str, message: str) -> NoReturn:
+    raise InvalidLeaderboardRequestError((FieldError(field_name, message),))

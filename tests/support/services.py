@@ -99,10 +99,21 @@ def start_redis() -> Service:
     return Service(process, port)
 
 
+# moto_server's own command serves requests on threads, and its conditional writes are not
+# atomic under concurrent requests; serving one request at a time makes each atomic, as in AWS.
+_MOTO_ONE_AT_A_TIME = """
+import sys
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+from werkzeug.serving import run_simple
+app = DomainDispatcherApplication(create_backend_app)
+run_simple(sys.argv[1], int(sys.argv[2]), app, threaded=False)
+"""
+
+
 def start_moto() -> Service:
     """moto in server mode: the AWS wire protocol over real HTTP on loopback."""
     port = free_port()
-    args = [str(BIN / "moto_server"), "-H", LOOPBACK, "-p", str(port)]
+    args = [sys.executable, "-c", _MOTO_ONE_AT_A_TIME, LOOPBACK, str(port)]
     process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_for_port(port, process, timeout=30)
     return Service(process, port)

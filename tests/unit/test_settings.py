@@ -11,6 +11,7 @@ from entrypoints.settings import ConfigurationError, Settings
 def test_nothing_configured_is_the_embedded_default() -> None:
     assert Settings.from_env({}) == Settings(
         stocks_table=None,
+        leaderboards_table=None,
         aws_endpoint_url=None,
         rates_api_url=None,
         rates_cache_ttl_seconds=20,
@@ -25,6 +26,7 @@ def test_every_variable_is_read() -> None:
     settings = Settings.from_env(
         {
             "STOCKS_TABLE": "stocks",
+            "LEADERBOARDS_TABLE": "boards",
             "AWS_ENDPOINT_URL": "http://127.0.0.1:5000",
             "RATES_API_URL": "http://127.0.0.1:8080",
             "RATES_CACHE_TTL_SECONDS": "45",
@@ -35,9 +37,16 @@ def test_every_variable_is_read() -> None:
         }
     )
     assert settings == Settings(
-        "stocks", "http://127.0.0.1:5000", "http://127.0.0.1:8080", 45, 0.25,
-        "redis://127.0.0.1:6379/0", ("USD", "JPY"), "DEBUG",
-    )  # fmt: skip
+        stocks_table="stocks",
+        leaderboards_table="boards",
+        aws_endpoint_url="http://127.0.0.1:5000",
+        rates_api_url="http://127.0.0.1:8080",
+        rates_cache_ttl_seconds=45,
+        rates_local_cache_seconds=0.25,
+        redis_url="redis://127.0.0.1:6379/0",
+        stock_currencies=("USD", "JPY"),
+        log_level="DEBUG",
+    )
 
 
 def test_empty_values_count_as_unset() -> None:
@@ -62,3 +71,15 @@ def test_unusable_values_are_refused(name: str, value: str) -> None:
 def test_unknown_default_currencies_are_refused_at_startup() -> None:
     with pytest.raises(ConfigurationError, match="STOCK_CURRENCIES"):
         bootstrap(Settings(stock_currencies=("USD", "XTS")))
+
+
+def test_redis_is_optional_only_while_it_just_caches_rates(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")  # boto3 reads its own (no call made)
+    cache_only = bootstrap(
+        Settings(redis_url="redis://127.0.0.1:1/0", leaderboards_table="boards")
+    ).readiness
+    holds_boards = bootstrap(Settings(redis_url="redis://127.0.0.1:1/0")).readiness
+    assert [(c.name, c.required) for c in cache_only if c.name == "redis"] == [("redis", False)]
+    assert [(c.name, c.required) for c in holds_boards] == [("redis", True)]

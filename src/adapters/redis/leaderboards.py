@@ -173,13 +173,15 @@ def _tie(moment: datetime) -> str:
 def _entry(
     member: bytes | str, cents: bytes | str, tie: bytes | str, display: bytes | str
 ) -> Entry:
-    text = display.decode() if isinstance(display, bytes) else display
     return Entry(
         member.decode() if isinstance(member, bytes) else member,
         from_cents(int(cents)),
         from_millis(_TIE_MAX - int(tie)),
-        json.loads(text) if text else {},
+        {} if display in _NO_DISPLAY else json.loads(display),
     )
+
+
+_NO_DISPLAY = (b"{}", "{}", b"", "")
 
 
 def _ranked_rows(rows: list[Any], first_rank: int, first_position: int) -> list[RankedEntry]:

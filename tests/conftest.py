@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.support.fake_rates import FakeRatesServer
-from tests.support.services import LOOPBACK, Service, aws_test_env, start_moto, start_redis
+from tests.support.services import (
+    LOOPBACK,
+    Service,
+    aws_test_env,
+    dynamodb_client,
+    start_moto,
+    start_redis,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -52,15 +59,8 @@ def aws_env(moto_server: Service) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def dynamodb(aws_env: dict[str, str]) -> DynamoDBClient:
-    import boto3
-
-    return boto3.client(
-        "dynamodb",
-        endpoint_url=aws_env["AWS_ENDPOINT_URL"],
-        region_name=aws_env["AWS_DEFAULT_REGION"],
-        aws_access_key_id=aws_env["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=aws_env["AWS_SECRET_ACCESS_KEY"],
-    )
+    client: DynamoDBClient = dynamodb_client(aws_env)
+    return client
 
 
 @pytest.fixture

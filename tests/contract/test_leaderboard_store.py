@@ -30,6 +30,7 @@ from domain.leaderboards.errors import (
 from domain.leaderboards.model import Policy, RankedEntry
 from domain.leaderboards.service import LeaderboardService, Submission
 from ports.leaderboards import LeaderboardStore
+from tests.support.services import dynamodb_client
 
 T = TypeVar("T")
 START = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
@@ -87,21 +88,13 @@ def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
 
         yield Backend("redis", open_redis, large=100_000)
         return
-    import boto3
-
     from adapters.dynamodb.leaderboards import DynamoDBLeaderboardStore, create_leaderboard_table
 
     env = request.getfixturevalue("aws_env")
     table = f"leaderboards-{uuid.uuid4().hex[:8]}"
 
     def client() -> Any:
-        return boto3.client(
-            "dynamodb",
-            endpoint_url=env["AWS_ENDPOINT_URL"],
-            region_name=env["AWS_DEFAULT_REGION"],
-            aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
-        )
+        return dynamodb_client(env)
 
     create_leaderboard_table(client(), table)
     # 1,000 members: moto deep-copies the whole table for every TransactWriteItems (each new

@@ -15,6 +15,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 LOOPBACK = "127.0.0.1"
 BIN = Path(sys.executable).parent
@@ -127,6 +128,19 @@ def aws_test_env(endpoint_url: str) -> dict[str, str]:
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
     }
+
+
+def dynamodb_client(aws_env: dict[str, str]) -> Any:
+    """A boto3 DynamoDB client for the endpoint and credentials of ``aws_test_env``."""
+    import boto3
+
+    return boto3.client(
+        "dynamodb",
+        endpoint_url=aws_env["AWS_ENDPOINT_URL"],
+        region_name=aws_env["AWS_DEFAULT_REGION"],
+        aws_access_key_id=aws_env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=aws_env["AWS_SECRET_ACCESS_KEY"],
+    )
 
 
 def base_env(**settings: str) -> dict[str, str]:

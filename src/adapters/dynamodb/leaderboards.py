@@ -25,7 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -53,6 +53,7 @@ from domain.leaderboards.model import (
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import QueryOutputTypeDef
 
 INDEX = "GSI_PK_Index"
 META = "#board"
@@ -270,24 +271,14 @@ class DynamoDBLeaderboardStore:
 
     async def _count(self, board: str, at_least: int) -> int:
         """How many entries have a sort value of at least ``at_least`` (a paginated count)."""
-        count, start = 0, None
-        while True:
-            kwargs: dict[str, Any] = {}
-            if start is not None:
-                kwargs["ExclusiveStartKey"] = start
-            answer = await self._run(
-                self._client.query,
-                IndexName=INDEX,
-                KeyConditionExpression="PK = :b AND GSI >= :g",
-                ExpressionAttributeValues={":b": {"S": board}, ":g": {"N": str(at_least)}},
-                Select="COUNT",
-                ConsistentRead=True,
-                **kwargs,
-            )
+        count = 0
+        async for answer in self._pages(
+            KeyConditionExpression="PK = :b AND GSI >= :g",
+            ExpressionAttributeValues={":b": {"S": board}, ":g": {"N": str(at_least)}},
+            Select="COUNT",
+        ):
             count += answer["Count"]
-            start = answer.get("LastEvaluatedKey")
-            if start is None:
-                return count
+        return count
 
     async def _query(
         self, board: str, wanted: int, *, descending: bool, after: int | None = None
@@ -300,26 +291,29 @@ class DynamoDBLeaderboardStore:
             condition += " AND GSI < :g" if descending else " AND GSI > :g"
             values[":g"] = {"N": str(after)}
         items: list[dict[str, Any]] = []
-        start = None
-        while len(items) < wanted:
-            kwargs: dict[str, Any] = {}
-            if start is not None:
-                kwargs["ExclusiveStartKey"] = start
-            answer = await self._run(
-                self._client.query,
-                IndexName=INDEX,
-                KeyConditionExpression=condition,
-                ExpressionAttributeValues=values,
-                ScanIndexForward=not descending,
-                ConsistentRead=True,
-                Limit=wanted - len(items),
-                **kwargs,
-            )
+        async for answer in self._pages(
+            KeyConditionExpression=condition,
+            ExpressionAttributeValues=values,
+            ScanIndexForward=not descending,
+            Limit=wanted,
+        ):
             items += answer["Items"]
+            if len(items) >= wanted:
+                break
+        return items[:wanted]
+
+    async def _pages(self, **query: Any) -> AsyncIterator[QueryOutputTypeDef]:
+        """Every page of a strongly consistent query on the index."""
+        start = None
+        while True:
+            extra: dict[str, Any] = {} if start is None else {"ExclusiveStartKey": start}
+            answer = await self._run(
+                self._client.query, IndexName=INDEX, ConsistentRead=True, **query, **extra
+            )
+            yield answer
             start = answer.get("LastEvaluatedKey")
             if start is None:
-                break
-        return items
+                return
 
     async def _get_entry(self, board: str, member: str) -> tuple[Entry | None, int]:
         answer = await self._run(

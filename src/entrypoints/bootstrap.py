@@ -16,6 +16,17 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from adapters.memory.leaderboards import DEMO_BOARD, DEMO_ENTRIES, InMemoryLeaderboardStore
+from adapters.memory.orders import (
+    DEMO_CATALOGUE,
+    InMemoryInventory,
+    InMemoryOrderStore,
+    InMemoryPaymentGateway,
+)
+from adapters.memory.shared import (
+    InMemoryDeadLetters,
+    InMemoryEventPublisher,
+    InMemoryIdempotencyStore,
+)
 from adapters.memory.stocks import (
     DEMO_RATES,
     DEMO_STOCKS,
@@ -24,6 +35,8 @@ from adapters.memory.stocks import (
 )
 from adapters.system.shared import SystemClock
 from domain.leaderboards.service import LeaderboardService, Submission
+from domain.orders.saga import InProcessOrchestrator, OrderSaga
+from domain.orders.service import OrderService
 from domain.stocks.errors import InvalidStockRequestError
 from domain.stocks.service import StockValuationService
 from entrypoints.logs import configure_logging
@@ -55,6 +68,7 @@ class Services:
     settings: Settings
     stocks: StockValuationService
     leaderboards: LeaderboardService
+    orders: OrderService
     readiness: list[ReadinessCheck] = field(default_factory=list)
     closers: list[Callable[[], Awaitable[object]]] = field(default_factory=list)
 
@@ -124,8 +138,31 @@ def bootstrap(
         stocks = StockValuationService(stock_repository, rates_provider, settings.stock_currencies)
     except InvalidStockRequestError as exc:
         raise ConfigurationError(f"STOCK_CURRENCIES: {exc.detail}") from exc
-    leaderboards = LeaderboardService(leaderboard_store, SystemClock())
-    return Services(settings, stocks, leaderboards, readiness, clients.closers)
+    clock = SystemClock()
+    leaderboards = LeaderboardService(leaderboard_store, clock)
+    orders = _orders(settings, clock)
+    return Services(settings, stocks, leaderboards, orders, readiness, clients.closers)
+
+
+def _orders(settings: Settings, clock: SystemClock) -> OrderService:
+    order_store = InMemoryOrderStore()
+    inventory = InMemoryInventory(DEMO_CATALOGUE)
+    saga = OrderSaga(
+        order_store,
+        inventory,
+        InMemoryPaymentGateway(),
+        InMemoryEventPublisher(),
+        InMemoryDeadLetters(),
+        clock,
+    )
+    return OrderService(
+        order_store,
+        inventory,
+        InProcessOrchestrator(saga),
+        InMemoryIdempotencyStore(),
+        clock,
+        fault_injection=settings.orders_fault_injection,
+    )
 
 
 def _stock_repository(

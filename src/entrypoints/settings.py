@@ -25,6 +25,7 @@ class Settings:
     redis_url: str | None = None
     stock_currencies: tuple[str, ...] = ("USD", "CAD", "AUD")
     log_level: str = "INFO"
+    orders_fault_injection: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -66,6 +67,12 @@ class Settings:
         if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ConfigurationError("LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
 
+        injection = (text("ORDERS_FAULT_INJECTION") or "false").lower()
+        if injection not in {"true", "false"}:
+            raise ConfigurationError(
+                f"ORDERS_FAULT_INJECTION must be true or false, not {injection!r}"
+            )
+
         return cls(
             stocks_table=text("STOCKS_TABLE"),
             leaderboards_table=text("LEADERBOARDS_TABLE"),
@@ -76,4 +83,5 @@ class Settings:
             redis_url=text("REDIS_URL"),
             stock_currencies=currencies,
             log_level=log_level,
+            orders_fault_injection=injection == "true",
         )

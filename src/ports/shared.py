@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Protocol
 
+from domain.shared.events import DomainEvent
+from domain.shared.idempotency import IdempotencyRecord
+
 
 class Clock(Protocol):
     """The current time; the domain never reads the system clock itself."""
@@ -12,3 +15,38 @@ class Clock(Protocol):
     def now(self) -> datetime:
         """An aware datetime in UTC."""
         ...
+
+
+class IdempotencyStore(Protocol):
+    """Records of requests already seen, so a retry replays instead of running again.
+
+    Raises IdempotencyStoreUnavailableError when the store cannot answer.
+    """
+
+    async def acquire(self, record: IdempotencyRecord, now: int) -> IdempotencyRecord | None:
+        """Store ``record`` (INPROGRESS) unless a live record has its key; return that record.
+
+        A record is live until its ``expiration``, and an INPROGRESS one until its
+        ``in_progress_expiration`` too (a crashed request's lock lapses).
+        """
+        ...
+
+    async def complete(self, key: str, response: str, expiration: int) -> None:
+        """Mark the record COMPLETED with the response to replay."""
+        ...
+
+    async def release(self, key: str) -> None:
+        """Delete the record, so a retry runs again (processing raised)."""
+        ...
+
+
+class EventPublisher(Protocol):
+    """Publishes domain events; consumers dedupe by ``event.event_id`` (at-least-once)."""
+
+    async def publish(self, event: DomainEvent) -> None: ...
+
+
+class DeadLetters(Protocol):
+    """Where work that cannot be completed goes, with the reason, so it is never lost."""
+
+    async def send(self, source: str, payload: str, reason: str) -> None: ...

@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from entrypoints.bootstrap import Services
 from entrypoints.http.errors import install_error_handlers, problem
 from entrypoints.http.leaderboards import leaderboards_router
+from entrypoints.http.orders import orders_router
 from entrypoints.http.stocks import stocks_router
 from entrypoints.logs import request_id
 
@@ -62,6 +63,9 @@ def create_app(services: Services) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # Sagas a crash left half-done (idle for a minute, so not another replica's live
+        # ones) are resumed before serving.
+        await services.orders.recover()
         yield
         await services.aclose()
 
@@ -105,4 +109,5 @@ def create_app(services: Services) -> FastAPI:
 
     app.include_router(stocks_router(services.stocks))
     app.include_router(leaderboards_router(services.leaderboards))
+    app.include_router(orders_router(services.orders))
     return app

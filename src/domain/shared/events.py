@@ -1,0 +1,17 @@
+"""Domain events, as published to other contexts and services."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class DomainEvent:
+    """Something that happened. ``event_id`` is deterministic, so a re-publish is a duplicate
+    that consumers can drop, never a second event."""
+
+    event_id: str
+    name: str
+    payload: Mapping[str, Any]

@@ -13,7 +13,7 @@ import asyncio
 import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from adapters.memory.leaderboards import DEMO_BOARD, DEMO_ENTRIES, InMemoryLeaderboardStore
 from adapters.memory.orders import (
@@ -42,10 +42,13 @@ from domain.stocks.service import StockValuationService
 from entrypoints.logs import configure_logging
 from entrypoints.settings import ConfigurationError, Settings
 from ports.leaderboards import LeaderboardStore
+from ports.orders import Inventory, OrderStore, PaymentGateway
+from ports.shared import EventPublisher, IdempotencyStore
 from ports.stocks import RatesProvider, StockRepository
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
+    from mypy_boto3_sns.client import SNSClient
     from redis.asyncio import Redis
 
 #: Connections per process to Redis; requests beyond it wait (at most 1 s) for a free one.
@@ -85,12 +88,18 @@ class _Clients:
         self._settings = settings
         self._dynamodb: DynamoDBClient | None = None
         self._redis: Redis | None = None
+        self._sns: SNSClient | None = None
         self.closers: list[Callable[[], Awaitable[object]]] = []
 
     def dynamodb(self) -> DynamoDBClient:
         if self._dynamodb is None:
             self._dynamodb = dynamodb_client(self._settings)
         return self._dynamodb
+
+    def sns(self) -> SNSClient:
+        if self._sns is None:
+            self._sns = aws_client("sns", self._settings)
+        return self._sns
 
     def redis(self) -> Redis:
         if self._redis is None:
@@ -140,26 +149,67 @@ def bootstrap(
         raise ConfigurationError(f"STOCK_CURRENCIES: {exc.detail}") from exc
     clock = SystemClock()
     leaderboards = LeaderboardService(leaderboard_store, clock)
-    orders = _orders(settings, clock)
+    orders = _orders(settings, clients, readiness, clock)
     return Services(settings, stocks, leaderboards, orders, readiness, clients.closers)
 
 
-def _orders(settings: Settings, clock: SystemClock) -> OrderService:
-    order_store = InMemoryOrderStore()
-    inventory = InMemoryInventory(DEMO_CATALOGUE)
-    saga = OrderSaga(
-        order_store,
-        inventory,
-        InMemoryPaymentGateway(),
-        InMemoryEventPublisher(),
-        InMemoryDeadLetters(),
-        clock,
-    )
+def _orders(
+    settings: Settings, clients: _Clients, readiness: list[ReadinessCheck], clock: SystemClock
+) -> OrderService:
+    order_store: OrderStore
+    inventory: Inventory
+    payments: PaymentGateway
+    events: EventPublisher
+    idempotency: IdempotencyStore
+    if settings.orders_table:
+        from adapters.dynamodb.orders import DynamoDBOrderStore
+
+        readiness.append(_table_check("ordersTable", clients.dynamodb(), settings.orders_table))
+        order_store = DynamoDBOrderStore(clients.dynamodb(), settings.orders_table)
+    else:
+        order_store = InMemoryOrderStore()
+    if settings.inventory_table:
+        from adapters.dynamodb.orders import DynamoDBInventory
+
+        table = settings.inventory_table
+        readiness.append(_table_check("inventoryTable", clients.dynamodb(), table))
+        inventory = DynamoDBInventory(clients.dynamodb(), table)
+    else:
+        inventory = InMemoryInventory(DEMO_CATALOGUE)
+    if settings.idempotency_table:
+        from adapters.dynamodb.shared import DynamoDBIdempotencyStore
+
+        table = settings.idempotency_table
+        readiness.append(_table_check("idempotencyTable", clients.dynamodb(), table))
+        idempotency = DynamoDBIdempotencyStore(clients.dynamodb(), table)
+    elif settings.redis_url:
+        from adapters.redis.shared import RedisIdempotencyStore
+
+        idempotency = RedisIdempotencyStore(clients.redis())
+    else:
+        idempotency = InMemoryIdempotencyStore()
+    if settings.payments_api_url:
+        import httpx
+
+        from adapters.http.orders import DEFAULT_TIMEOUT, HttpPaymentGateway
+
+        http = httpx.AsyncClient(timeout=DEFAULT_TIMEOUT)
+        clients.closers.append(http.aclose)
+        payments = HttpPaymentGateway(http, settings.payments_api_url)
+    else:
+        payments = InMemoryPaymentGateway()
+    if settings.orders_topic_arn:
+        from adapters.sns.shared import SNSEventPublisher
+
+        events = SNSEventPublisher(clients.sns(), settings.orders_topic_arn)
+    else:
+        events = InMemoryEventPublisher()
+    saga = OrderSaga(order_store, inventory, payments, events, InMemoryDeadLetters(), clock)
     return OrderService(
         order_store,
         inventory,
         InProcessOrchestrator(saga),
-        InMemoryIdempotencyStore(),
+        idempotency,
         clock,
         fault_injection=settings.orders_fault_injection,
     )
@@ -223,7 +273,12 @@ def _table_check(name: str, dynamodb: DynamoDBClient, table: str) -> ReadinessCh
 
 
 def dynamodb_client(settings: Settings) -> DynamoDBClient:
-    """A DynamoDB client with explicit timeouts and bounded, jittered retries."""
+    client: DynamoDBClient = aws_client("dynamodb", settings)
+    return client
+
+
+def aws_client(service: Any, settings: Settings) -> Any:
+    """A boto3 client with explicit timeouts and bounded, jittered retries (standard mode)."""
     import boto3
     from botocore.config import Config
 
@@ -233,7 +288,7 @@ def dynamodb_client(settings: Settings) -> DynamoDBClient:
         retries={"mode": "standard", "max_attempts": 3},
         max_pool_connections=32,
     )
-    return boto3.client("dynamodb", endpoint_url=settings.aws_endpoint_url, config=config)
+    return boto3.client(service, endpoint_url=settings.aws_endpoint_url, config=config)
 
 
 def redis_client(url: str) -> Redis:
@@ -288,6 +343,7 @@ def init_aws(settings: Settings, *, demo_data: bool) -> list[str]:
         table = settings.leaderboards_table
         created = create_leaderboard_table(clients.dynamodb(), table)
         report.append(f"table {table}: {'created' if created else 'exists'}")
+    report += _init_orders(settings, clients, demo_data)
     if demo_data and (settings.leaderboards_table or settings.redis_url):
         services = bootstrap(settings)
         where = f"table {settings.leaderboards_table}" if settings.leaderboards_table else "redis"
@@ -304,4 +360,35 @@ def init_aws(settings: Settings, *, demo_data: bool) -> list[str]:
 
         asyncio.run(write_demo_board())
         report.append(f"{where}: demo leaderboard {DEMO_BOARD.key} written")
+    return report
+
+
+def _init_orders(settings: Settings, clients: _Clients, demo_data: bool) -> list[str]:
+    if not (settings.orders_table or settings.inventory_table or settings.idempotency_table):
+        return []
+    from adapters.dynamodb.orders import (
+        DynamoDBInventory,
+        create_inventory_table,
+        create_orders_table,
+    )
+    from adapters.dynamodb.shared import create_idempotency_table
+
+    report: list[str] = []
+    for table, create in (
+        (settings.orders_table, create_orders_table),
+        (settings.inventory_table, create_inventory_table),
+        (settings.idempotency_table, create_idempotency_table),
+    ):
+        if table:
+            created = create(clients.dynamodb(), table)
+            report.append(f"table {table}: {'created' if created else 'exists'}")
+    if demo_data and settings.inventory_table:
+        inventory = DynamoDBInventory(clients.dynamodb(), settings.inventory_table)
+
+        async def write_catalogue() -> None:
+            for item in DEMO_CATALOGUE:
+                await inventory.add(item)
+
+        asyncio.run(write_catalogue())
+        report.append(f"table {settings.inventory_table}: demo catalogue written")
     return report

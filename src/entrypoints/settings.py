@@ -18,6 +18,11 @@ class ConfigurationError(ValueError):
 class Settings:
     stocks_table: str | None = None
     leaderboards_table: str | None = None
+    orders_table: str | None = None
+    inventory_table: str | None = None
+    idempotency_table: str | None = None
+    orders_topic_arn: str | None = None
+    payments_api_url: str | None = None
     aws_endpoint_url: str | None = None
     rates_api_url: str | None = None
     rates_cache_ttl_seconds: int = 20
@@ -76,6 +81,11 @@ class Settings:
         return cls(
             stocks_table=text("STOCKS_TABLE"),
             leaderboards_table=text("LEADERBOARDS_TABLE"),
+            orders_table=text("ORDERS_TABLE"),
+            inventory_table=text("INVENTORY_TABLE"),
+            idempotency_table=text("IDEMPOTENCY_TABLE"),
+            orders_topic_arn=text("ORDERS_TOPIC_ARN"),
+            payments_api_url=text("PAYMENTS_API_URL"),
             aws_endpoint_url=text("AWS_ENDPOINT_URL"),
             rates_api_url=text("RATES_API_URL"),
             rates_cache_ttl_seconds=ttl,

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from domain.shared.errors import UnavailableError
+
 
 @dataclass(frozen=True, slots=True)
 class DomainEvent:
@@ -15,3 +17,8 @@ class DomainEvent:
     event_id: str
     name: str
     payload: Mapping[str, Any]
+
+
+class EventPublishingUnavailableError(UnavailableError):
+    code = "event-publishing-unavailable"
+    title = "Event publishing unavailable"

@@ -1,0 +1,41 @@
+"""Shared-kernel adapters on SNS: the event publisher."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from domain.shared.events import DomainEvent, EventPublishingUnavailableError
+
+if TYPE_CHECKING:
+    from mypy_boto3_sns.client import SNSClient
+
+
+class SNSEventPublisher:
+    """EventPublisher on an SNS topic: the message is the event as JSON (``eventId``,
+    ``name`` and the payload's fields); ``name`` is also a message attribute, for filter
+    policies. On a FIFO topic the event id is the deduplication id."""
+
+    def __init__(self, client: SNSClient, topic_arn: str) -> None:
+        self._client = client
+        self._topic = topic_arn
+        self._fifo = topic_arn.endswith(".fifo")
+
+    async def publish(self, event: DomainEvent) -> None:
+        message = {"eventId": event.event_id, "name": event.name, **event.payload}
+        extra: dict[str, Any] = {}
+        if self._fifo:
+            extra = {"MessageDeduplicationId": event.event_id[:128], "MessageGroupId": event.name}
+        try:
+            await asyncio.to_thread(
+                self._client.publish,
+                TopicArn=self._topic,
+                Message=json.dumps(message, separators=(",", ":")),
+                MessageAttributes={"name": {"DataType": "String", "StringValue": event.name}},
+                **extra,
+            )
+        except (BotoCoreError, ClientError) as exc:
+            raise EventPublishingUnavailableError("The event topic cannot be reached.") from exc

@@ -18,8 +18,9 @@ from domain.shared.idempotency import (
 _ACQUIRE = """
 local stored = redis.call('get', KEYS[1])
 if stored then
-  local record = cjson.decode(stored)
-  if record.status == 'COMPLETED' or tonumber(record.lock) > tonumber(ARGV[2]) then
+  local record, now = cjson.decode(stored), tonumber(ARGV[2])
+  local live = tonumber(record.exp) * 1000 > now
+  if live and (record.status == 'COMPLETED' or tonumber(record.lock) > now) then
     return stored
   end
 end

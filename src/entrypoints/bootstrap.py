@@ -42,7 +42,7 @@ from domain.stocks.service import StockValuationService
 from entrypoints.logs import configure_logging
 from entrypoints.settings import ConfigurationError, Settings
 from ports.leaderboards import LeaderboardStore
-from ports.orders import Inventory, OrderStore, PaymentGateway
+from ports.orders import Inventory, OrderStore, PaymentGateway, SagaOrchestrator
 from ports.shared import EventPublisher, IdempotencyStore
 from ports.stocks import RatesProvider, StockRepository
 
@@ -72,6 +72,7 @@ class Services:
     stocks: StockValuationService
     leaderboards: LeaderboardService
     orders: OrderService
+    order_saga: OrderSaga
     readiness: list[ReadinessCheck] = field(default_factory=list)
     closers: list[Callable[[], Awaitable[object]]] = field(default_factory=list)
 
@@ -149,13 +150,13 @@ def bootstrap(
         raise ConfigurationError(f"STOCK_CURRENCIES: {exc.detail}") from exc
     clock = SystemClock()
     leaderboards = LeaderboardService(leaderboard_store, clock)
-    orders = _orders(settings, clients, readiness, clock)
-    return Services(settings, stocks, leaderboards, orders, readiness, clients.closers)
+    orders, saga = _orders(settings, clients, readiness, clock)
+    return Services(settings, stocks, leaderboards, orders, saga, readiness, clients.closers)
 
 
 def _orders(
     settings: Settings, clients: _Clients, readiness: list[ReadinessCheck], clock: SystemClock
-) -> OrderService:
+) -> tuple[OrderService, OrderSaga]:
     order_store: OrderStore
     inventory: Inventory
     payments: PaymentGateway
@@ -205,14 +206,21 @@ def _orders(
     else:
         events = InMemoryEventPublisher()
     saga = OrderSaga(order_store, inventory, payments, events, InMemoryDeadLetters(), clock)
-    return OrderService(
+    orchestrator: SagaOrchestrator = InProcessOrchestrator(saga)
+    if settings.orders_state_machine_arn:
+        from adapters.stepfunctions.orders import StepFunctionsOrchestrator
+
+        client = aws_client("stepfunctions", settings)
+        orchestrator = StepFunctionsOrchestrator(client, settings.orders_state_machine_arn)
+    service = OrderService(
         order_store,
         inventory,
-        InProcessOrchestrator(saga),
+        orchestrator,
         idempotency,
         clock,
         fault_injection=settings.orders_fault_injection,
     )
+    return service, saga
 
 
 def _stock_repository(

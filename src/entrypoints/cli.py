@@ -1,4 +1,4 @@
-"""The ``portside`` command: ``serve`` and ``init-aws``."""
+"""The ``portside`` command: ``serve``, ``init-aws`` and ``orders recover``."""
 
 from __future__ import annotations
 
@@ -23,11 +23,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     init.add_argument("--demo-data", action="store_true", help="also write the demo rows")
 
+    orders = commands.add_parser("orders", help="order operations")
+    order_commands = orders.add_subparsers(dest="order_command", required=True)
+    recover = order_commands.add_parser(
+        "recover", help="resume sagas a crash left half-done (idle at least --idle seconds)"
+    )
+    recover.add_argument("--idle", type=float, default=60.0, metavar="SECONDS")
+
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
         if args.command == "serve":
             return _serve(settings, args.host, args.port)
+        if args.command == "orders":
+            return _recover(settings, args.idle)
     except ConfigurationError as exc:
         print(f"portside: configuration error: {exc}", file=sys.stderr)
         return 2
@@ -42,6 +51,24 @@ def _serve(settings: Settings, host: str, port: int) -> int:
     app = create_app(bootstrap(settings))
     # log_config=None keeps the JSON logging the composition root configured.
     uvicorn.run(app, host=host, port=port, log_config=None)
+    return 0
+
+
+def _recover(settings: Settings, idle: float) -> int:
+    import asyncio
+    from datetime import timedelta
+
+    services = bootstrap(settings)
+
+    async def recover() -> list[str]:
+        try:
+            recovered = await services.orders.recover(timedelta(seconds=idle))
+        finally:
+            await services.aclose()
+        return [f"order {o.order_id}: {o.status.value}" for o in recovered]
+
+    lines = asyncio.run(recover())
+    print("\n".join(lines) if lines else "nothing to recover")
     return 0
 
 

@@ -23,6 +23,7 @@ class Settings:
     idempotency_table: str | None = None
     orders_topic_arn: str | None = None
     payments_api_url: str | None = None
+    orders_state_machine_arn: str | None = None
     aws_endpoint_url: str | None = None
     rates_api_url: str | None = None
     rates_cache_ttl_seconds: int = 20
@@ -86,6 +87,7 @@ class Settings:
             idempotency_table=text("IDEMPOTENCY_TABLE"),
             orders_topic_arn=text("ORDERS_TOPIC_ARN"),
             payments_api_url=text("PAYMENTS_API_URL"),
+            orders_state_machine_arn=text("ORDERS_STATE_MACHINE_ARN"),
             aws_endpoint_url=text("AWS_ENDPOINT_URL"),
             rates_api_url=text("RATES_API_URL"),
             rates_cache_ttl_seconds=ttl,

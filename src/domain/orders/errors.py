@@ -49,3 +49,8 @@ class PaymentDeclinedError(Exception):
 
 class StaleOrderError(Exception):
     """Someone else saved a newer version of the order (optimistic concurrency)."""
+
+
+class OrchestrationUnavailableError(UnavailableError):
+    code = "orchestration-unavailable"
+    title = "Order workflow unavailable"

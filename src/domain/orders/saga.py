@@ -131,7 +131,20 @@ class OrderSaga:
             order = await self.refund_payment(order)
             order = await self.release_inventory(order)
         except CompensationFailedError as exc:
-            return await self._needs_attention(order, exc)
+            return await self.needs_attention(order, exc.compensation, str(exc.__cause__))
+        return await self.cancel_order(order)
+
+    async def fail_order(self, order: Order, step: Step, reason: str) -> Order:
+        """Record a step's failure and start compensating (once: an order already
+        compensating or finished is left as it is)."""
+        if order.status is OrderStatus.COMPENSATING or order.status.terminal:
+            return order
+        return await self._fail(order, step, reason)
+
+    async def cancel_order(self, order: Order) -> Order:
+        """The last compensation: the order is cancelled, never deleted."""
+        if order.status is OrderStatus.CANCELLED:
+            return order
         await self._events.publish(_event(order, "OrderCancelled"))
         return await self._save(
             order.moved_to(OrderStatus.CANCELLED, self._clock.now(), order.reason)
@@ -175,13 +188,16 @@ class OrderSaga:
         log.info("order %s: %s failed (%s); compensating", order.order_id, step.value, reason)
         return await self._save(order.failed(step, reason, self._clock.now()))
 
-    async def _needs_attention(self, order: Order, exc: CompensationFailedError) -> Order:
-        reason = f"{exc.compensation} kept failing: {exc.__cause__}"
+    async def needs_attention(self, order: Order, compensation: str, cause: str) -> Order:
+        """A compensation kept failing: park the order for a person, with a dead letter."""
+        if order.status.terminal:
+            return order
+        reason = f"{compensation} kept failing: {cause}"
         payload = {
             "orderId": order.order_id,
             "failedStep": order.failed_step.value if order.failed_step else None,
             "reason": order.reason,
-            "compensation": exc.compensation,
+            "compensation": compensation,
         }
         await self._dead_letters.send("orders.saga", json.dumps(payload), reason)
         log.error("order %s needs attention: %s", order.order_id, reason)

@@ -121,6 +121,8 @@ def bootstrap(
     stock_repository: StockRepository | None = None,
     rates_provider: RatesProvider | None = None,
     leaderboard_store: LeaderboardStore | None = None,
+    payment_gateway: PaymentGateway | None = None,
+    saga_orchestrator: SagaOrchestrator | None = None,
 ) -> Services:
     """Build the services from settings (read from the environment when not given).
 
@@ -150,16 +152,20 @@ def bootstrap(
         raise ConfigurationError(f"STOCK_CURRENCIES: {exc.detail}") from exc
     clock = SystemClock()
     leaderboards = LeaderboardService(leaderboard_store, clock)
-    orders, saga = _orders(settings, clients, readiness, clock)
+    orders, saga = _orders(settings, clients, readiness, clock, payment_gateway, saga_orchestrator)
     return Services(settings, stocks, leaderboards, orders, saga, readiness, clients.closers)
 
 
 def _orders(
-    settings: Settings, clients: _Clients, readiness: list[ReadinessCheck], clock: SystemClock
+    settings: Settings,
+    clients: _Clients,
+    readiness: list[ReadinessCheck],
+    clock: SystemClock,
+    payments: PaymentGateway | None,
+    orchestrator: SagaOrchestrator | None,
 ) -> tuple[OrderService, OrderSaga]:
     order_store: OrderStore
     inventory: Inventory
-    payments: PaymentGateway
     events: EventPublisher
     idempotency: IdempotencyStore
     if settings.orders_table:
@@ -189,16 +195,8 @@ def _orders(
         idempotency = RedisIdempotencyStore(clients.redis())
     else:
         idempotency = InMemoryIdempotencyStore()
-    if settings.payments_api_url:
-        import httpx
-
-        from adapters.http.orders import DEFAULT_TIMEOUT, HttpPaymentGateway
-
-        http = httpx.AsyncClient(timeout=DEFAULT_TIMEOUT)
-        clients.closers.append(http.aclose)
-        payments = HttpPaymentGateway(http, settings.payments_api_url)
-    else:
-        payments = InMemoryPaymentGateway()
+    if payments is None:
+        payments = _payment_gateway(settings, clients)
     if settings.orders_topic_arn:
         from adapters.sns.shared import SNSEventPublisher
 
@@ -206,12 +204,8 @@ def _orders(
     else:
         events = InMemoryEventPublisher()
     saga = OrderSaga(order_store, inventory, payments, events, InMemoryDeadLetters(), clock)
-    orchestrator: SagaOrchestrator = InProcessOrchestrator(saga)
-    if settings.orders_state_machine_arn:
-        from adapters.stepfunctions.orders import StepFunctionsOrchestrator
-
-        client = aws_client("stepfunctions", settings)
-        orchestrator = StepFunctionsOrchestrator(client, settings.orders_state_machine_arn)
+    if orchestrator is None:
+        orchestrator = _orchestrator(settings, saga)
     service = OrderService(
         order_store,
         inventory,
@@ -221,6 +215,27 @@ def _orders(
         fault_injection=settings.orders_fault_injection,
     )
     return service, saga
+
+
+def _payment_gateway(settings: Settings, clients: _Clients) -> PaymentGateway:
+    if not settings.payments_api_url:
+        return InMemoryPaymentGateway()
+    import httpx
+
+    from adapters.http.orders import DEFAULT_TIMEOUT, HttpPaymentGateway
+
+    http = httpx.AsyncClient(timeout=DEFAULT_TIMEOUT)
+    clients.closers.append(http.aclose)
+    return HttpPaymentGateway(http, settings.payments_api_url)
+
+
+def _orchestrator(settings: Settings, saga: OrderSaga) -> SagaOrchestrator:
+    if not settings.orders_state_machine_arn:
+        return InProcessOrchestrator(saga)
+    from adapters.stepfunctions.orders import StepFunctionsOrchestrator
+
+    client = aws_client("stepfunctions", settings)
+    return StepFunctionsOrchestrator(client, settings.orders_state_machine_arn)
 
 
 def _stock_repository(

@@ -13,6 +13,7 @@ import asyncio
 import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from adapters.memory.leaderboards import DEMO_BOARD, DEMO_ENTRIES, InMemoryLeaderboardStore
@@ -213,6 +214,7 @@ def _orders(
         idempotency,
         clock,
         fault_injection=settings.orders_fault_injection,
+        recovery_idle=timedelta(seconds=settings.orders_recovery_idle_seconds),
     )
     return service, saga
 

@@ -26,9 +26,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     orders = commands.add_parser("orders", help="order operations")
     order_commands = orders.add_subparsers(dest="order_command", required=True)
     recover = order_commands.add_parser(
-        "recover", help="resume sagas a crash left half-done (idle at least --idle seconds)"
+        "recover", help="resume sagas a crash left half-done and idle for a while"
     )
-    recover.add_argument("--idle", type=float, default=60.0, metavar="SECONDS")
+    recover.add_argument(
+        "--idle", type=float, metavar="SECONDS", help="default: ORDERS_RECOVERY_IDLE_SECONDS"
+    )
 
     args = parser.parse_args(argv)
     try:
@@ -54,7 +56,7 @@ def _serve(settings: Settings, host: str, port: int) -> int:
     return 0
 
 
-def _recover(settings: Settings, idle: float) -> int:
+def _recover(settings: Settings, idle: float | None) -> int:
     import asyncio
     from datetime import timedelta
 
@@ -62,7 +64,8 @@ def _recover(settings: Settings, idle: float) -> int:
 
     async def recover() -> list[str]:
         try:
-            recovered = await services.orders.recover(timedelta(seconds=idle))
+            idle_for = None if idle is None else timedelta(seconds=idle)
+            recovered = await services.orders.recover(idle_for)
         finally:
             await services.aclose()
         return [f"order {o.order_id}: {o.status.value}" for o in recovered]

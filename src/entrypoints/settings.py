@@ -24,6 +24,7 @@ class Settings:
     orders_topic_arn: str | None = None
     payments_api_url: str | None = None
     orders_state_machine_arn: str | None = None
+    orders_recovery_idle_seconds: float = 60.0
     aws_endpoint_url: str | None = None
     rates_api_url: str | None = None
     rates_cache_ttl_seconds: int = 20
@@ -79,6 +80,19 @@ class Settings:
                 f"ORDERS_FAULT_INJECTION must be true or false, not {injection!r}"
             )
 
+        idle_text = text("ORDERS_RECOVERY_IDLE_SECONDS")
+        idle = cls.orders_recovery_idle_seconds
+        if idle_text is not None:
+            try:
+                idle = float(idle_text)
+            except ValueError:
+                idle = -1.0
+            if not 0 <= idle <= 86400:
+                raise ConfigurationError(
+                    "ORDERS_RECOVERY_IDLE_SECONDS must be seconds from 0 to 86400, "
+                    f"not {idle_text!r}"
+                )
+
         return cls(
             stocks_table=text("STOCKS_TABLE"),
             leaderboards_table=text("LEADERBOARDS_TABLE"),
@@ -88,6 +102,7 @@ class Settings:
             orders_topic_arn=text("ORDERS_TOPIC_ARN"),
             payments_api_url=text("PAYMENTS_API_URL"),
             orders_state_machine_arn=text("ORDERS_STATE_MACHINE_ARN"),
+            orders_recovery_idle_seconds=idle,
             aws_endpoint_url=text("AWS_ENDPOINT_URL"),
             rates_api_url=text("RATES_API_URL"),
             rates_cache_ttl_seconds=ttl,

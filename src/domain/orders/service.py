@@ -27,6 +27,7 @@ class OrderService:
         clock: Clock,
         *,
         fault_injection: bool = False,
+        recovery_idle: timedelta = timedelta(seconds=60),
     ) -> None:
         self._orders = orders
         self._inventory = inventory
@@ -34,6 +35,7 @@ class OrderService:
         self._idempotency = idempotency
         self._clock = clock
         self._fault_injection = fault_injection
+        self._recovery_idle = recovery_idle
 
     async def place(self, body: Any) -> Order:
         """Place an order from a request body, once per (userId, requestToken).
@@ -75,10 +77,12 @@ class OrderService:
             raise ItemNotFoundError(item_id)
         return found
 
-    async def recover(self, idle_for: timedelta = timedelta(seconds=60)) -> list[Order]:
-        """Resume every saga left non-terminal (by a crash) for at least ``idle_for``."""
+    async def recover(self, idle_for: timedelta | None = None) -> list[Order]:
+        """Resume every saga left non-terminal (by a crash) and idle for at least ``idle_for``
+        (by default the configured recovery idle time), so live sagas are left alone."""
+        idle = self._recovery_idle if idle_for is None else idle_for
         recovered = []
-        for order in await self._orders.unfinished(self._clock.now() - idle_for):
+        for order in await self._orders.unfinished(self._clock.now() - idle):
             log.warning("recovering order %s from %s", order.order_id, order.status.value)
             recovered.append(await self._orchestrator.start(order))
         return recovered

@@ -44,7 +44,7 @@ from entrypoints.logs import configure_logging
 from entrypoints.settings import ConfigurationError, Settings
 from ports.leaderboards import LeaderboardStore
 from ports.orders import Inventory, OrderStore, PaymentGateway, SagaOrchestrator
-from ports.shared import EventPublisher, IdempotencyStore
+from ports.shared import DeadLetters, EventPublisher, IdempotencyStore
 from ports.stocks import RatesProvider, StockRepository
 
 if TYPE_CHECKING:
@@ -204,7 +204,12 @@ def _orders(
         events = SNSEventPublisher(clients.sns(), settings.orders_topic_arn)
     else:
         events = InMemoryEventPublisher()
-    saga = OrderSaga(order_store, inventory, payments, events, InMemoryDeadLetters(), clock)
+    dead_letters: DeadLetters = InMemoryDeadLetters()
+    if settings.dead_letter_queue_url:
+        from adapters.sqs.shared import SQSDeadLetters
+
+        dead_letters = SQSDeadLetters(aws_client("sqs", settings), settings.dead_letter_queue_url)
+    saga = OrderSaga(order_store, inventory, payments, events, dead_letters, clock)
     if orchestrator is None:
         orchestrator = _orchestrator(settings, saga)
     service = OrderService(

@@ -25,6 +25,7 @@ class Settings:
     payments_api_url: str | None = None
     orders_state_machine_arn: str | None = None
     orders_recovery_idle_seconds: float = 60.0
+    dead_letter_queue_url: str | None = None
     aws_endpoint_url: str | None = None
     rates_api_url: str | None = None
     rates_cache_ttl_seconds: int = 20
@@ -42,6 +43,20 @@ class Settings:
             value = env.get(name, "").strip()
             return value or None
 
+        def seconds(name: str, default: float, most: float) -> float:
+            raw = text(name)
+            if raw is None:
+                return default
+            try:
+                value = float(raw)
+            except ValueError:
+                value = -1.0
+            if not 0 <= value <= most:  # also refuses nan
+                raise ConfigurationError(
+                    f"{name} must be a number of seconds from 0 to {most:g}, not {raw!r}"
+                )
+            return value
+
         ttl_text = text("RATES_CACHE_TTL_SECONDS")
         ttl = cls.rates_cache_ttl_seconds
         if ttl_text is not None:
@@ -52,18 +67,7 @@ class Settings:
                 )
             ttl = int(ttl_text)
 
-        local_text = text("RATES_LOCAL_CACHE_SECONDS")
-        local = cls.rates_local_cache_seconds
-        if local_text is not None:
-            try:
-                local = float(local_text)
-            except ValueError:
-                local = -1.0
-            if not 0 <= local <= 60:
-                raise ConfigurationError(
-                    f"RATES_LOCAL_CACHE_SECONDS must be a number of seconds from 0 to 60, "
-                    f"not {local_text!r}"
-                )
+        local = seconds("RATES_LOCAL_CACHE_SECONDS", cls.rates_local_cache_seconds, 60)
 
         currencies_text = text("STOCK_CURRENCIES")
         currencies = cls.stock_currencies
@@ -80,18 +84,7 @@ class Settings:
                 f"ORDERS_FAULT_INJECTION must be true or false, not {injection!r}"
             )
 
-        idle_text = text("ORDERS_RECOVERY_IDLE_SECONDS")
-        idle = cls.orders_recovery_idle_seconds
-        if idle_text is not None:
-            try:
-                idle = float(idle_text)
-            except ValueError:
-                idle = -1.0
-            if not 0 <= idle <= 86400:
-                raise ConfigurationError(
-                    "ORDERS_RECOVERY_IDLE_SECONDS must be seconds from 0 to 86400, "
-                    f"not {idle_text!r}"
-                )
+        idle = seconds("ORDERS_RECOVERY_IDLE_SECONDS", cls.orders_recovery_idle_seconds, 86400)
 
         return cls(
             stocks_table=text("STOCKS_TABLE"),
@@ -103,6 +96,7 @@ class Settings:
             payments_api_url=text("PAYMENTS_API_URL"),
             orders_state_machine_arn=text("ORDERS_STATE_MACHINE_ARN"),
             orders_recovery_idle_seconds=idle,
+            dead_letter_queue_url=text("DEAD_LETTER_QUEUE_URL"),
             aws_endpoint_url=text("AWS_ENDPOINT_URL"),
             rates_api_url=text("RATES_API_URL"),
             rates_cache_ttl_seconds=ttl,

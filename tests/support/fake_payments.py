@@ -15,15 +15,15 @@ import threading
 import time
 import uuid
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from tests.support.services import LOOPBACK
+from tests.support.services import LoopbackServer
 
 FAULTS = ("decline", "error", "slow", "lost")
 
 
-class FakePaymentProvider:
+class FakePaymentProvider(LoopbackServer):
     def __init__(self) -> None:
         self.fault: str | None = None
         self.delay = 0.0
@@ -32,18 +32,7 @@ class FakePaymentProvider:
         self.refunds: dict[str, dict[str, Any]] = {}
         self.calls = 0
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer((LOOPBACK, 0), self._handler())
-        self._server.daemon_threads = True
-        self.url = f"http://{LOOPBACK}:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    def __enter__(self) -> FakePaymentProvider:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        super().__init__(self._handler())
 
     def fail_next(self, count: int, fault: str) -> None:
         assert fault in FAULTS, fault

@@ -12,17 +12,17 @@ from __future__ import annotations
 
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tests.support.services import LOOPBACK
+from tests.support.services import LoopbackServer
 
 DEFAULT_RATES = {"USD": "1.31", "CAD": "1.41", "AUD": "1.51", "JPY": "163.41", "KWD": "0.3312"}
 FAULTS = ("slow", "error", "malformed", "missing", "not_found", "wrong_base")
 
 
-class FakeRatesServer:
+class FakeRatesServer(LoopbackServer):
     def __init__(self, rates: dict[str, str] | None = None, date: str = "2026-11-20") -> None:
         self.rates = dict(DEFAULT_RATES if rates is None else rates)
         self.date = date
@@ -31,19 +31,7 @@ class FakeRatesServer:
         self._scheduled: list[str] = []
         self._lock = threading.Lock()
         self.calls = 0
-        self._server = ThreadingHTTPServer((LOOPBACK, 0), self._handler())
-        self._server.daemon_threads = True
-        self.port: int = self._server.server_address[1]
-        self.url = f"http://{LOOPBACK}:{self.port}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    def __enter__(self) -> FakeRatesServer:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
+        super().__init__(self._handler())
 
     def fail_next(self, count: int, fault: str) -> None:
         assert fault in FAULTS, fault

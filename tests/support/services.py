@@ -12,10 +12,12 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 LOOPBACK = "127.0.0.1"
 BIN = Path(sys.executable).parent
@@ -172,3 +174,23 @@ def run_portside(env: dict[str, str], *args: str) -> subprocess.CompletedProcess
     return subprocess.run(
         command, env=env, capture_output=True, text=True, timeout=120, check=False
     )
+
+
+class LoopbackServer:
+    """A threaded HTTP server on a free loopback port, run in a daemon thread (a context
+    manager). Subclasses give the request handler class."""
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        self._server = ThreadingHTTPServer((LOOPBACK, 0), handler)
+        self._server.daemon_threads = True
+        self.port: int = self._server.server_address[1]
+        self.url = f"http://{LOOPBACK}:{self.port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from adapters.dynamodb.tables import create_table
 from domain.orders.errors import (
     InventoryUnavailableError,
     OrderStoreUnavailableError,
@@ -246,26 +247,11 @@ class DynamoDBInventory:
 
 
 def create_orders_table(client: DynamoDBClient, table: str) -> bool:
-    return _create_table(client, table, "orderId")
+    return create_table(client, table, "orderId")
 
 
 def create_inventory_table(client: DynamoDBClient, table: str) -> bool:
-    return _create_table(client, table, "ItemId")
-
-
-def _create_table(client: DynamoDBClient, table: str, key: str) -> bool:
-    """Create an on-demand table keyed by ``key`` (S) unless it exists; True when created."""
-    try:
-        client.create_table(
-            TableName=table,
-            AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
-            KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
-    except client.exceptions.ResourceInUseException:
-        return False
-    client.get_waiter("table_exists").wait(TableName=table)
-    return True
+    return create_table(client, table, "ItemId")
 
 
 # -- item <-> model -------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from adapters.dynamodb.tables import create_table
 from domain.shared.idempotency import (
     IdempotencyRecord,
     IdempotencyStoreUnavailableError,
@@ -99,17 +100,4 @@ class DynamoDBIdempotencyStore:
 
 def create_idempotency_table(client: DynamoDBClient, table: str) -> bool:
     """Create the table (key ``id``, TTL on ``expiration``) unless it exists."""
-    try:
-        client.create_table(
-            TableName=table,
-            AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
-            KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
-    except client.exceptions.ResourceInUseException:
-        return False
-    client.get_waiter("table_exists").wait(TableName=table)
-    client.update_time_to_live(
-        TableName=table, TimeToLiveSpecification={"Enabled": True, "AttributeName": "expiration"}
-    )
-    return True
+    return create_table(client, table, "id", ttl_attribute="expiration")

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from adapters.dynamodb.tables import create_table
 from domain.stocks.errors import StockStoreUnavailableError
 from domain.stocks.model import Stock
 
@@ -58,15 +59,5 @@ class DynamoDBStockRepository:
 
 
 def create_stocks_table(client: DynamoDBClient, table: str) -> bool:
-    """Create the table (on-demand billing) unless it exists; True when it was created."""
-    try:
-        client.create_table(
-            TableName=table,
-            AttributeDefinitions=[{"AttributeName": "STOCK_ID", "AttributeType": "S"}],
-            KeySchema=[{"AttributeName": "STOCK_ID", "KeyType": "HASH"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
-    except client.exceptions.ResourceInUseException:
-        return False
-    client.get_waiter("table_exists").wait(TableName=table)
-    return True
+    """Create the table (key ``STOCK_ID``) unless it exists; True when it was created."""
+    return create_table(client, table, "STOCK_ID")

@@ -23,6 +23,7 @@ from adapters.memory.orders import (
     InMemoryOrderStore,
     InMemoryPaymentGateway,
 )
+from adapters.memory.races import InMemoryHistoryStore, InMemoryLiveNotifier, InMemoryRaceStore
 from adapters.memory.shared import (
     InMemoryDeadLetters,
     InMemoryEventPublisher,
@@ -38,6 +39,8 @@ from adapters.system.shared import SystemClock
 from domain.leaderboards.service import LeaderboardService, Submission
 from domain.orders.saga import InProcessOrchestrator, OrderSaga
 from domain.orders.service import OrderService
+from domain.races.model import RaceRules
+from domain.races.service import RaceService
 from domain.stocks.errors import InvalidStockRequestError
 from domain.stocks.service import StockValuationService
 from entrypoints.logs import configure_logging
@@ -74,6 +77,7 @@ class Services:
     leaderboards: LeaderboardService
     orders: OrderService
     order_saga: OrderSaga
+    races: RaceService
     readiness: list[ReadinessCheck] = field(default_factory=list)
     closers: list[Callable[[], Awaitable[object]]] = field(default_factory=list)
 
@@ -154,7 +158,15 @@ def bootstrap(
     clock = SystemClock()
     leaderboards = LeaderboardService(leaderboard_store, clock)
     orders, saga = _orders(settings, clients, readiness, clock, payment_gateway, saga_orchestrator)
-    return Services(settings, stocks, leaderboards, orders, saga, readiness, clients.closers)
+    races = RaceService(
+        InMemoryRaceStore(),
+        InMemoryHistoryStore(),
+        leaderboards,  # race results and class bests are leaderboard boards
+        InMemoryLiveNotifier(),
+        clock,
+        RaceRules(settings.race_seconds, settings.race_classes, settings.race_grace_seconds),
+    )
+    return Services(settings, stocks, leaderboards, orders, saga, races, readiness, clients.closers)
 
 
 def _orders(

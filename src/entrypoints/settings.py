@@ -26,6 +26,9 @@ class Settings:
     orders_state_machine_arn: str | None = None
     orders_recovery_idle_seconds: float = 60.0
     dead_letter_queue_url: str | None = None
+    race_seconds: int = 300
+    race_classes: tuple[int, ...] = (1, 2, 3, 4, 5, 6)
+    race_grace_seconds: int = 30
     aws_endpoint_url: str | None = None
     rates_api_url: str | None = None
     rates_cache_ttl_seconds: int = 20
@@ -86,6 +89,24 @@ class Settings:
 
         idle = seconds("ORDERS_RECOVERY_IDLE_SECONDS", cls.orders_recovery_idle_seconds, 86400)
 
+        def whole(name: str, default: int, least: int) -> int:
+            raw = text(name)
+            if raw is None:
+                return default
+            if not raw.isdigit() or int(raw) < least:
+                raise ConfigurationError(f"{name} must be a whole number >= {least}, not {raw!r}")
+            return int(raw)
+
+        classes_text = text("RACE_CLASSES")
+        classes = cls.race_classes
+        if classes_text is not None:
+            parts = [p.strip() for p in classes_text.split(",") if p.strip()]
+            if not parts or not all(p.isdigit() for p in parts):
+                raise ConfigurationError(
+                    f"RACE_CLASSES must be comma-separated class numbers, not {classes_text!r}"
+                )
+            classes = tuple(dict.fromkeys(int(p) for p in parts))
+
         return cls(
             stocks_table=text("STOCKS_TABLE"),
             leaderboards_table=text("LEADERBOARDS_TABLE"),
@@ -97,6 +118,9 @@ class Settings:
             orders_state_machine_arn=text("ORDERS_STATE_MACHINE_ARN"),
             orders_recovery_idle_seconds=idle,
             dead_letter_queue_url=text("DEAD_LETTER_QUEUE_URL"),
+            race_seconds=whole("RACE_SECONDS", cls.race_seconds, 1),
+            race_classes=classes,
+            race_grace_seconds=whole("RACE_GRACE_SECONDS", cls.race_grace_seconds, 0),
             aws_endpoint_url=text("AWS_ENDPOINT_URL"),
             rates_api_url=text("RATES_API_URL"),
             rates_cache_ttl_seconds=ttl,

@@ -1,0 +1,222 @@
+"""Device messages, outputs, race slots, live progress and all-time records.
+
+One meaning of "score" everywhere: a racer's race total is the sum of the outputs of their
+seconds, each (race, racer, second) counted once whatever order, batch or shard it comes in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+from domain.races.errors import PoisonRecordError
+
+HUNDRED = Decimal(100)
+MAX_CADENCE, MAX_RESISTANCE = Decimal(250), Decimal(100)
+MAX_NAME = 128
+
+
+@dataclass(frozen=True, slots=True)
+class RaceRules:
+    """The race schedule: slots of ``race_seconds`` per class, and the finishing grace."""
+
+    race_seconds: int = 300
+    classes: tuple[int, ...] = (1, 2, 3, 4, 5, 6)
+    grace_seconds: int = 30
+
+    def slot(self, epoch_ms: int) -> int:
+        """The race id of the slot containing this instant."""
+        return epoch_ms // (self.race_seconds * 1000)
+
+    def slot_end_ms(self, race_id: int) -> int:
+        return (race_id + 1) * self.race_seconds * 1000
+
+    def past_grace(self, race_id: int, now_ms: int) -> bool:
+        return now_ms >= self.slot_end_ms(race_id) + self.grace_seconds * 1000
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceMessage:
+    class_id: int
+    race_id: int
+    racer_id: int
+    second: int
+    cadence: Decimal
+    resistance: Decimal
+    final: bool = False
+    name: str | None = None
+    uuid: str | None = None
+
+    @property
+    def output(self) -> Decimal:
+        return output(self.cadence, self.resistance)
+
+
+def output(cadence: Decimal, resistance: Decimal) -> Decimal:
+    """``((cadence + 35) * (resistance + 65)) / 100``, exactly (80, 78 -> 164.45)."""
+    return (cadence + 35) * (resistance + 65) / HUNDRED
+
+
+def race_key(class_id: int, race_id: int) -> str:
+    return f"race-{class_id}-{race_id}"
+
+
+def class_key(class_id: int) -> str:
+    return f"class-{class_id}"
+
+
+def member(racer_id: int) -> str:
+    return f"racer-{racer_id}"
+
+
+def to_cents(total: Decimal) -> Decimal:
+    """A total as a board score: rounded half-up to 2 places (boards hold 2 decimals)."""
+    return total.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def parse_message(raw: Any, rules: RaceRules) -> DeviceMessage:
+    """Validate one device message (numbers already Decimal); PoisonRecordError says why."""
+    if not isinstance(raw, Mapping):
+        raise PoisonRecordError("a message must be a JSON object")
+
+    def integer(name: str, low: int, high: int | None = None) -> int:
+        value = raw.get(name)
+        if isinstance(value, bool) or not isinstance(value, int | Decimal | str):
+            raise PoisonRecordError(f"{name}: required integer")
+        try:
+            number = Decimal(value)
+        except InvalidOperation as exc:
+            raise PoisonRecordError(f"{name}: required integer") from exc
+        if not number.is_finite() or number != number.to_integral_value():
+            raise PoisonRecordError(f"{name}: must be a whole number")
+        if number < low or (high is not None and number > high):
+            bounds = f"{low}..{high}" if high is not None else f">= {low}"
+            raise PoisonRecordError(f"{name}: must be {bounds}")
+        return int(number)
+
+    def measure(name: str, high: Decimal) -> Decimal:
+        value = raw.get(name)
+        if isinstance(value, bool) or not isinstance(value, int | Decimal):
+            raise PoisonRecordError(f"{name}: required number")
+        number = Decimal(value)
+        if not number.is_finite() or not 0 <= number <= high:
+            raise PoisonRecordError(f"{name}: must be 0..{high}")
+        return number
+
+    class_id = integer("classId", 0)
+    if class_id not in rules.classes:
+        raise PoisonRecordError(f"classId: not one of the classes {list(rules.classes)}")
+    event = raw.get("event", "update")
+    if event not in ("update", "final"):
+        raise PoisonRecordError("event: must be update or final")
+    name = raw.get("name")
+    if name is not None and (not isinstance(name, str) or len(name) > MAX_NAME):
+        raise PoisonRecordError(f"name: text of at most {MAX_NAME} characters")
+    uuid = raw.get("uuid")
+    return DeviceMessage(
+        class_id=class_id,
+        race_id=integer("raceId", 0),
+        racer_id=integer("racerId", 0),
+        second=integer("second", 1, rules.race_seconds),
+        cadence=measure("cadence", MAX_CADENCE),
+        resistance=measure("resistance", MAX_RESISTANCE),
+        final=event == "final",
+        name=name,
+        uuid=uuid if isinstance(uuid, str) else None,
+    )
+
+
+@dataclass(slots=True)
+class RacerProgress:
+    """A racer's running total in one race, and which seconds have been counted."""
+
+    racer_id: int
+    name: str | None = None
+    total: Decimal = Decimal(0)
+    output: Decimal = Decimal(0)  # the output of the latest second counted
+    last_second: int = 0
+    seen: int = 0  # bit n set: second n counted (a 300-second race fits in 38 bytes)
+    finished: bool = False
+    submitted: Decimal | None = None  # the total last written to the result boards
+
+    def count(self, message: DeviceMessage, rules: RaceRules) -> bool:
+        """Add the message's second once; False for a duplicate."""
+        bit = 1 << message.second
+        if self.seen & bit:
+            return False
+        self.seen |= bit
+        self.total += message.output
+        if message.second >= self.last_second:
+            self.last_second, self.output = message.second, message.output
+        if message.name:
+            self.name = message.name
+        if message.final or message.second == rules.race_seconds:
+            self.finished = True
+        return True
+
+    @property
+    def to_submit(self) -> bool:
+        """Finished, and its total is not yet on the result boards (or has grown since)."""
+        return self.finished and self.submitted != self.total
+
+
+@dataclass(slots=True)
+class LiveRace:
+    """The live board of one race: every racer's progress, and a version for safe saves."""
+
+    class_id: int
+    race_id: int
+    racers: dict[int, RacerProgress] = field(default_factory=dict)
+    duplicates: int = 0
+    version: int = 0
+
+    @property
+    def second(self) -> int:
+        return max((r.last_second for r in self.racers.values()), default=0)
+
+    @property
+    def finished(self) -> bool:
+        return bool(self.racers) and all(r.finished for r in self.racers.values())
+
+    def count(self, message: DeviceMessage, rules: RaceRules) -> bool:
+        progress = self.racers.setdefault(message.racer_id, RacerProgress(message.racer_id))
+        counted = progress.count(message, rules)
+        if not counted:
+            self.duplicates += 1
+        return counted
+
+    def finish_all(self) -> None:
+        for racer in self.racers.values():
+            racer.finished = True
+
+    def standings(self) -> list[tuple[int, RacerProgress]]:
+        """Racers by running total, highest first (then racer id), with competition ranks."""
+        order = sorted(self.racers.values(), key=lambda r: (-r.total, r.racer_id))
+        ranked: list[tuple[int, RacerProgress]] = []
+        for position, racer in enumerate(order, start=1):
+            same = ranked and ranked[-1][1].total == racer.total
+            ranked.append((ranked[-1][0] if same else position, racer))
+        return ranked
+
+
+@dataclass(slots=True)
+class ClassHistory:
+    """All-time best single-second output per racer, per second of the race, for one class."""
+
+    class_id: int
+    race_seconds: int
+    racers: dict[int, list[Decimal | None]] = field(default_factory=dict)
+    updated_at: int = 0
+
+    def merge(self, messages: Iterable[DeviceMessage]) -> bool:
+        """Keep every improvement (max: any order, any number of times); True if any."""
+        improved = False
+        for m in messages:
+            bests = self.racers.setdefault(m.racer_id, [None] * self.race_seconds)
+            best = bests[m.second - 1]
+            if best is None or m.output > best:
+                bests[m.second - 1] = m.output
+                improved = True
+        return improved

@@ -45,11 +45,11 @@ from domain.leaderboards.model import (
     SubmitResult,
     apply_policy,
     from_cents,
-    from_millis,
     ranked,
+    tie_value,
     to_cents,
-    to_millis,
 )
+from domain.shared.time import from_millis, to_millis
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -57,14 +57,13 @@ if TYPE_CHECKING:
 
 INDEX = "GSI_PK_Index"
 META = "#board"
-_TIE_MAX = 9_999_999_999_999
 _TIE_SPAN = 10**13
 _MAX_ATTEMPTS = 40
 _T = TypeVar("_T")
 
 
 def _sort_value(entry: Entry) -> int:
-    return to_cents(entry.score) * _TIE_SPAN + (_TIE_MAX - to_millis(entry.achieved_at))
+    return to_cents(entry.score) * _TIE_SPAN + tie_value(entry.achieved_at)
 
 
 def _above(cents: int) -> int:

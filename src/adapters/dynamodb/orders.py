@@ -36,6 +36,7 @@ from domain.orders.model import (
     Step,
 )
 from domain.shared.errors import UnavailableError
+from domain.shared.time import to_millis
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -104,7 +105,7 @@ class DynamoDBOrderStore:
         # A scan: recovery runs rarely (start-up, a schedule) and reads the whole table once.
         open_statuses = [s for s in OrderStatus if not s.terminal]
         values: dict[str, Any] = {f":s{i}": {"S": s.value} for i, s in enumerate(open_statuses)}
-        values[":t"] = {"N": str(_millis(updated_before))}
+        values[":t"] = {"N": str(to_millis(updated_before))}
         found: list[Order] = []
         start: dict[str, Any] | None = None
         while True:
@@ -257,10 +258,6 @@ def create_inventory_table(client: DynamoDBClient, table: str) -> bool:
 # -- item <-> model -------------------------------------------------------------------------
 
 
-def _millis(moment: datetime) -> int:
-    return int(moment.timestamp() * 1000)
-
-
 def _line_item(line: OrderLine) -> dict[str, Any]:
     return {
         "M": {
@@ -290,7 +287,7 @@ def _order_item(order: Order, version: int) -> dict[str, Any]:
             ]
         },
         "payment": {"S": order.payment.value},
-        "updatedAt": {"N": str(_millis(order.updated_at))},
+        "updatedAt": {"N": str(to_millis(order.updated_at))},
         "version": {"N": str(version)},
     }
     optional = {

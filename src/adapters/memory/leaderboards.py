@@ -20,8 +20,8 @@ from domain.leaderboards.model import (
     apply_policy,
     ranked,
     to_cents,
-    to_millis,
 )
+from domain.shared.time import to_millis
 
 # Board order as an ascending key: higher score first, then earlier achievement, then member.
 _Key = tuple[int, float, str]

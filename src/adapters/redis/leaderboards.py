@@ -31,13 +31,12 @@ from domain.leaderboards.model import (
     RankedEntry,
     SubmitResult,
     from_cents,
-    from_millis,
+    from_tie_value,
     ranked,
+    tie_value,
     to_cents,
-    to_millis,
 )
-
-_TIE_MAX = 9_999_999_999_999  # 13 digits: epoch milliseconds until the year 2286
+from domain.shared.time import from_millis, to_millis
 
 # Shared by the scripts: the board must exist; helpers to decode a member's stored entry.
 _PRELUDE = """
@@ -167,7 +166,7 @@ return redis.call('hmget', KEYS[1], 'policy', 'expires')
 
 
 def _tie(moment: datetime) -> str:
-    return f"{_TIE_MAX - to_millis(moment):013d}"
+    return f"{tie_value(moment):013d}"
 
 
 def _entry(
@@ -176,7 +175,7 @@ def _entry(
     return Entry(
         member.decode() if isinstance(member, bytes) else member,
         from_cents(int(cents)),
-        from_millis(_TIE_MAX - int(tie)),
+        from_tie_value(int(tie)),
         {} if display in _NO_DISPLAY else json.loads(display),
     )
 

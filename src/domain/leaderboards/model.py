@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import NoReturn
 
 from domain.leaderboards.errors import InvalidLeaderboardRequestError
 from domain.shared.errors import FieldError
+from domain.shared.time import from_millis, to_millis
 
 MAX_LIMIT = 1000
 MAX_AROUND = 100
@@ -135,15 +136,18 @@ def from_cents(cents: int) -> Decimal:
     return Decimal(cents).scaleb(-SCORE_PLACES)
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+#: Tie values run down from this (13 digits: epoch milliseconds until the year 2286), so
+#: among equal scores the earlier achievement has the larger tie value and comes first.
+TIE_MAX = 9_999_999_999_999
 
 
-def to_millis(moment: datetime) -> int:
-    return (moment - _EPOCH) // timedelta(milliseconds=1)
+def tie_value(moment: datetime) -> int:
+    """A number ordering equal scores earliest-achievement-first when sorted descending."""
+    return TIE_MAX - to_millis(moment)
 
 
-def from_millis(millis: int) -> datetime:
-    return _EPOCH + timedelta(milliseconds=millis)
+def from_tie_value(tie: int) -> datetime:
+    return from_millis(TIE_MAX - tie)
 
 
 # -- validation: every check raises InvalidLeaderboardRequestError naming the field --------

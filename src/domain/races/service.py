@@ -30,6 +30,7 @@ from domain.races.model import (
     race_key,
     to_cents,
 )
+from domain.shared.time import to_millis
 from ports.races import HistoryStore, LiveNotifier, RaceStore
 from ports.shared import Clock
 
@@ -223,7 +224,7 @@ class RaceService:
             raise ClassNotFoundError(class_id)
 
     def _now_ms(self) -> int:
-        return int(self._clock.now().timestamp() * 1000)
+        return to_millis(self._clock.now())
 
     @staticmethod
     async def _pause(attempt: int) -> None:

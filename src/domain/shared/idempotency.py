@@ -16,6 +16,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from domain.shared.errors import ConflictError, UnavailableError
+from domain.shared.time import to_millis
 
 if TYPE_CHECKING:
     from ports.shared import Clock, IdempotencyStore
@@ -78,7 +79,7 @@ async def run_once(
     whatever ``work`` raises (after deleting the record, so a retry runs again).
     """
     now = clock.now()
-    now_ms = int(now.timestamp() * 1000)
+    now_ms = to_millis(now)
     record = IdempotencyRecord(
         key,
         RecordStatus.INPROGRESS,

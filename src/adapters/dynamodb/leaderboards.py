@@ -29,8 +29,9 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
+from adapters.dynamodb.tables import call
 from domain.leaderboards.errors import (
     BoardNotFoundError,
     LeaderboardStoreUnavailableError,
@@ -78,18 +79,14 @@ class DynamoDBLeaderboardStore:
         self._client = client
         self._table = table
 
-    async def _run(self, call: Callable[..., _T], **kwargs: Any) -> _T:
-        try:
-            return await asyncio.to_thread(call, TableName=self._table, **kwargs)
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] in {
-                "ConditionalCheckFailedException",
-                "TransactionCanceledException",
-            }:
-                raise
-            raise LeaderboardStoreUnavailableError("The leaderboard table failed.") from exc
-        except BotoCoreError as exc:
-            raise LeaderboardStoreUnavailableError("The leaderboard table is unreachable.") from exc
+    async def _run(self, fn: Callable[..., _T], **kwargs: Any) -> _T:
+        return await call(
+            LeaderboardStoreUnavailableError,
+            "leaderboard table",
+            fn,
+            TableName=self._table,
+            **kwargs,
+        )
 
     # -- boards ---------------------------------------------------------------------------
 
@@ -156,45 +153,44 @@ class DynamoDBLeaderboardStore:
             f"Gave up after {_MAX_ATTEMPTS} conflicting writes to {submitted.member!r}."
         )
 
-    async def _insert(self, board: Board, entry: Entry) -> None:
-        await asyncio.to_thread(self._transact, board, entry)
+    async def _transact(self, actions: list[dict[str, Any]]) -> None:
+        await call(
+            LeaderboardStoreUnavailableError,
+            "leaderboard table",
+            self._client.transact_write_items,
+            TransactItems=actions,
+        )
 
-    def _transact(self, board: Board, entry: Entry) -> None:
-        try:
-            self._client.transact_write_items(
-                TransactItems=[
-                    {
-                        "Put": {
-                            "TableName": self._table,
-                            "Item": self._item(board, entry, 1),
-                            "ConditionExpression": "attribute_not_exists(SK)",
-                        }
-                    },
-                    {
-                        "Update": {
-                            "TableName": self._table,
-                            "Key": self._key(board.key, META),
-                            "UpdateExpression": "ADD #total :one",
-                            "ConditionExpression": "attribute_exists(PK)",
-                            "ExpressionAttributeNames": {"#total": "total"},
-                            "ExpressionAttributeValues": {":one": {"N": "1"}},
-                        }
-                    },
-                ]
-            )
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] == "TransactionCanceledException":
-                raise
-            raise LeaderboardStoreUnavailableError("The leaderboard table failed.") from exc
-        except BotoCoreError as exc:
-            raise LeaderboardStoreUnavailableError("The leaderboard table is unreachable.") from exc
+    async def _insert(self, board: Board, entry: Entry) -> None:
+        """Put a new member and count it, in one transaction (cancelled if either condition
+        fails: the member exists, or the board does not)."""
+        await self._transact(
+            [
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": self._item(board, entry, 1),
+                        "ConditionExpression": "attribute_not_exists(SK)",
+                    }
+                },
+                {
+                    "Update": {
+                        "TableName": self._table,
+                        "Key": self._key(board.key, META),
+                        "UpdateExpression": "ADD #total :one",
+                        "ConditionExpression": "attribute_exists(PK)",
+                        "ExpressionAttributeNames": {"#total": "total"},
+                        "ExpressionAttributeValues": {":one": {"N": "1"}},
+                    }
+                },
+            ]
+        )
 
     async def remove(self, board: Board, member: str) -> bool:
         await self._require(board)
         try:
-            await asyncio.to_thread(
-                self._client.transact_write_items,
-                TransactItems=[
+            await self._transact(
+                [
                     {
                         "Delete": {
                             "TableName": self._table,
@@ -211,14 +207,10 @@ class DynamoDBLeaderboardStore:
                             "ExpressionAttributeValues": {":minus": {"N": "-1"}},
                         }
                     },
-                ],
+                ]
             )
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] == "TransactionCanceledException":
-                return False  # not on the board
-            raise LeaderboardStoreUnavailableError("The leaderboard table failed.") from exc
-        except BotoCoreError as exc:
-            raise LeaderboardStoreUnavailableError("The leaderboard table is unreachable.") from exc
+        except ClientError:
+            return False  # cancelled: the member is not on the board
         return True
 
     # -- reads ----------------------------------------------------------------------------

@@ -13,14 +13,14 @@ happen once per order however often it is retried.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
-from adapters.dynamodb.tables import create_table
+from adapters.dynamodb.tables import call, create_table
 from domain.orders.errors import (
     InventoryUnavailableError,
     OrderStoreUnavailableError,
@@ -35,7 +35,6 @@ from domain.orders.model import (
     PaymentState,
     Step,
 )
-from domain.shared.errors import UnavailableError
 from domain.shared.time import to_millis
 
 if TYPE_CHECKING:
@@ -43,21 +42,6 @@ if TYPE_CHECKING:
 
 _T = TypeVar("_T")
 _RESERVATION = "reservation#"
-_CONDITION_FAILED = {"ConditionalCheckFailedException", "TransactionCanceledException"}
-
-
-async def _call(
-    error: type[UnavailableError], what: str, call: Callable[..., _T], **kwargs: Any
-) -> _T:
-    """Run a boto3 call in a thread; conditional failures pass through, others become ``error``."""
-    try:
-        return await asyncio.to_thread(call, **kwargs)
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] in _CONDITION_FAILED:
-            raise
-        raise error(f"The {what} failed.") from exc
-    except BotoCoreError as exc:
-        raise error(f"The {what} is unreachable.") from exc
 
 
 class DynamoDBOrderStore:
@@ -70,7 +54,7 @@ class DynamoDBOrderStore:
     async def add(self, order: Order) -> Order:
         created = _order_item(order, version=1)
         try:
-            await _call(
+            await call(
                 OrderStoreUnavailableError, "order table", self._client.put_item,
                 TableName=self._table, Item=created,
                 ConditionExpression="attribute_not_exists(orderId)",
@@ -82,7 +66,7 @@ class DynamoDBOrderStore:
         return _order(created)
 
     async def get(self, order_id: str) -> Order | None:
-        answer = await _call(
+        answer = await call(
             OrderStoreUnavailableError, "order table", self._client.get_item,
             TableName=self._table, Key={"orderId": {"S": order_id}}, ConsistentRead=True,
         )  # fmt: skip
@@ -92,7 +76,7 @@ class DynamoDBOrderStore:
     async def save(self, order: Order) -> Order:
         item = _order_item(order, version=order.version + 1)
         try:
-            await _call(
+            await call(
                 OrderStoreUnavailableError, "order table", self._client.put_item,
                 TableName=self._table, Item=item, ConditionExpression="version = :v",
                 ExpressionAttributeValues={":v": {"N": str(order.version)}},
@@ -110,7 +94,7 @@ class DynamoDBOrderStore:
         start: dict[str, Any] | None = None
         while True:
             extra: dict[str, Any] = {} if start is None else {"ExclusiveStartKey": start}
-            answer = await _call(
+            answer = await call(
                 OrderStoreUnavailableError, "order table", self._client.scan,
                 TableName=self._table,
                 FilterExpression=f"#s IN ({', '.join(k for k in values if k != ':t')}) "
@@ -137,7 +121,7 @@ class DynamoDBInventory:
         for start in range(0, len(wanted), 100):  # BatchGetItem takes 100 keys at most
             keys: list[dict[str, Any]] = [{"ItemId": {"S": i}} for i in wanted[start : start + 100]]
             for _ in range(10):  # unprocessed keys are retried, a bounded number of times
-                answer = await _call(
+                answer = await call(
                     InventoryUnavailableError, "inventory table", self._client.batch_get_item,
                     RequestItems={self._table: {"Keys": keys, "ConsistentRead": True}},
                 )  # fmt: skip
@@ -154,7 +138,7 @@ class DynamoDBInventory:
         return found
 
     async def add(self, item: CatalogueItem) -> None:
-        await _call(
+        await call(
             InventoryUnavailableError, "inventory table", self._client.put_item,
             TableName=self._table,
             Item={
@@ -190,7 +174,7 @@ class DynamoDBInventory:
             }
         )
         try:
-            await _call(
+            await call(
                 InventoryUnavailableError, "inventory table",
                 self._client.transact_write_items, TransactItems=actions,
             )  # fmt: skip
@@ -205,7 +189,7 @@ class DynamoDBInventory:
 
     async def release(self, order_id: str) -> None:
         key = {"ItemId": {"S": _RESERVATION + order_id}}
-        answer = await _call(
+        answer = await call(
             InventoryUnavailableError, "inventory table", self._client.get_item,
             TableName=self._table, Key=key, ConsistentRead=True,
         )  # fmt: skip
@@ -239,7 +223,7 @@ class DynamoDBInventory:
                 }
             )
         try:
-            await _call(
+            await call(
                 InventoryUnavailableError, "inventory table",
                 self._client.transact_write_items, TransactItems=actions,
             )  # fmt: skip

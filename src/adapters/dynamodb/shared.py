@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
-from adapters.dynamodb.tables import create_table
+from adapters.dynamodb.tables import call, create_table
 from domain.shared.idempotency import (
     IdempotencyRecord,
     IdempotencyStoreUnavailableError,
@@ -29,15 +28,14 @@ class DynamoDBIdempotencyStore:
         self._client = client
         self._table = table
 
-    async def _run(self, call: Any, **kwargs: Any) -> Any:
-        try:
-            return await asyncio.to_thread(call, TableName=self._table, **kwargs)
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                raise
-            raise IdempotencyStoreUnavailableError("The idempotency table failed.") from exc
-        except BotoCoreError as exc:
-            raise IdempotencyStoreUnavailableError("The idempotency table is unreachable.") from exc
+    async def _run(self, fn: Any, **kwargs: Any) -> Any:
+        return await call(
+            IdempotencyStoreUnavailableError,
+            "idempotency table",
+            fn,
+            TableName=self._table,
+            **kwargs,
+        )
 
     async def acquire(self, record: IdempotencyRecord, now: int) -> IdempotencyRecord | None:
         try:

@@ -23,7 +23,12 @@ from adapters.memory.orders import (
     InMemoryOrderStore,
     InMemoryPaymentGateway,
 )
-from adapters.memory.races import InMemoryHistoryStore, InMemoryLiveNotifier, InMemoryRaceStore
+from adapters.memory.races import (
+    InMemoryCheckpoints,
+    InMemoryHistoryStore,
+    InMemoryLiveNotifier,
+    InMemoryRaceStore,
+)
 from adapters.memory.shared import (
     InMemoryDeadLetters,
     InMemoryEventPublisher,
@@ -47,6 +52,15 @@ from entrypoints.logs import configure_logging
 from entrypoints.settings import ConfigurationError, Settings
 from ports.leaderboards import LeaderboardStore
 from ports.orders import Inventory, OrderStore, PaymentGateway, SagaOrchestrator
+from ports.races import (
+    ArchiveReader,
+    Checkpoints,
+    HistoryStore,
+    LiveNotifier,
+    RaceStore,
+    StreamProducer,
+    StreamReader,
+)
 from ports.shared import DeadLetters, EventPublisher, IdempotencyStore
 from ports.stocks import RatesProvider, StockRepository
 
@@ -78,6 +92,10 @@ class Services:
     orders: OrderService
     order_saga: OrderSaga
     races: RaceService
+    dead_letters: DeadLetters
+    #: The race stream (``RACES_STREAM``); None on the embedded default, where device
+    #: messages are aggregated in-process as they are posted.
+    race_stream: StreamProducer | None = None
     readiness: list[ReadinessCheck] = field(default_factory=list)
     closers: list[Callable[[], Awaitable[object]]] = field(default_factory=list)
 
@@ -157,16 +175,64 @@ def bootstrap(
         raise ConfigurationError(f"STOCK_CURRENCIES: {exc.detail}") from exc
     clock = SystemClock()
     leaderboards = LeaderboardService(leaderboard_store, clock)
-    orders, saga = _orders(settings, clients, readiness, clock, payment_gateway, saga_orchestrator)
-    races = RaceService(
-        InMemoryRaceStore(),
-        InMemoryHistoryStore(),
-        leaderboards,  # race results and class bests are leaderboard boards
-        InMemoryLiveNotifier(),
-        clock,
-        RaceRules(settings.race_seconds, settings.race_classes, settings.race_grace_seconds),
+    dead_letters: DeadLetters = InMemoryDeadLetters()
+    if settings.dead_letter_queue_url:
+        from adapters.sqs.shared import SQSDeadLetters
+
+        dead_letters = SQSDeadLetters(aws_client("sqs", settings), settings.dead_letter_queue_url)
+    orders, saga = _orders(
+        settings, clients, readiness, clock, dead_letters, payment_gateway, saga_orchestrator
     )
-    return Services(settings, stocks, leaderboards, orders, saga, races, readiness, clients.closers)
+    races, stream = _races(settings, clients, readiness, clock, leaderboards)
+    return Services(
+        settings,
+        stocks,
+        leaderboards,
+        orders,
+        saga,
+        races,
+        dead_letters,
+        stream,
+        readiness,
+        clients.closers,
+    )
+
+
+def _races(
+    settings: Settings,
+    clients: _Clients,
+    readiness: list[ReadinessCheck],
+    clock: SystemClock,
+    leaderboards: LeaderboardService,
+) -> tuple[RaceService, StreamProducer | None]:
+    store: RaceStore = InMemoryRaceStore()
+    notifier: LiveNotifier = InMemoryLiveNotifier()
+    boards = leaderboards  # the leaderboard port's own configuration, unless RACES_TABLE
+    if settings.races_table:
+        from adapters.dynamodb.leaderboards import DynamoDBLeaderboardStore
+        from adapters.dynamodb.races import DynamoDBRaceStore
+        from adapters.iot.races import IoTLiveNotifier
+
+        table = settings.races_table
+        readiness.append(_table_check("racesTable", clients.dynamodb(), table))
+        store = DynamoDBRaceStore(clients.dynamodb(), table)
+        # Results and class bests are leaderboard boards in the races table.
+        boards = LeaderboardService(DynamoDBLeaderboardStore(clients.dynamodb(), table), clock)
+        # On AWS the live item's DynamoDB stream feeds publish_handler, which uses this.
+        notifier = IoTLiveNotifier(aws_client("iot-data", settings), settings.live_iot_topic)
+    history: HistoryStore = InMemoryHistoryStore()
+    if settings.history_bucket:
+        from adapters.s3.races import S3HistoryStore
+
+        s3 = aws_client("s3", settings)
+        history = S3HistoryStore(s3, settings.history_bucket, settings.race_seconds)
+    stream: StreamProducer | None = None
+    if settings.races_stream:
+        from adapters.kinesis.races import KinesisStreamProducer
+
+        stream = KinesisStreamProducer(aws_client("kinesis", settings), settings.races_stream)
+    rules = RaceRules(settings.race_seconds, settings.race_classes, settings.race_grace_seconds)
+    return RaceService(store, history, boards, notifier, clock, rules), stream
 
 
 def _orders(
@@ -174,6 +240,7 @@ def _orders(
     clients: _Clients,
     readiness: list[ReadinessCheck],
     clock: SystemClock,
+    dead_letters: DeadLetters,
     payments: PaymentGateway | None,
     orchestrator: SagaOrchestrator | None,
 ) -> tuple[OrderService, OrderSaga]:
@@ -216,11 +283,6 @@ def _orders(
         events = SNSEventPublisher(clients.sns(), settings.orders_topic_arn)
     else:
         events = InMemoryEventPublisher()
-    dead_letters: DeadLetters = InMemoryDeadLetters()
-    if settings.dead_letter_queue_url:
-        from adapters.sqs.shared import SQSDeadLetters
-
-        dead_letters = SQSDeadLetters(aws_client("sqs", settings), settings.dead_letter_queue_url)
     saga = OrderSaga(order_store, inventory, payments, events, dead_letters, clock)
     if orchestrator is None:
         orchestrator = _orchestrator(settings, saga)
@@ -310,6 +372,28 @@ def _leaderboard_store(
     return store
 
 
+def race_stream_reading(settings: Settings) -> tuple[StreamReader, Checkpoints]:
+    """The race stream's reader and the consumer's checkpoints (in ``RACES_TABLE``; in
+    memory without it, so a restarted consumer re-reads the stream's retention)."""
+    if not settings.races_stream:
+        raise ConfigurationError("RACES_STREAM must name the stream to consume")
+    from adapters.kinesis.races import KinesisStreamReader
+
+    reader = KinesisStreamReader(aws_client("kinesis", settings), settings.races_stream)
+    if not settings.races_table:
+        return reader, InMemoryCheckpoints()
+    from adapters.dynamodb.races import DynamoDBCheckpoints
+
+    return reader, DynamoDBCheckpoints(dynamodb_client(settings), settings.races_table)
+
+
+def archive_reader(settings: Settings) -> ArchiveReader:
+    """The reader of Firehose-delivered objects (the S3 event names the bucket)."""
+    from adapters.s3.races import S3ArchiveReader
+
+    return S3ArchiveReader(aws_client("s3", settings))
+
+
 def _table_check(name: str, dynamodb: DynamoDBClient, table: str) -> ReadinessCheck:
     return ReadinessCheck(name, lambda: asyncio.to_thread(dynamodb.describe_table, TableName=table))
 
@@ -386,6 +470,7 @@ def init_aws(settings: Settings, *, demo_data: bool) -> list[str]:
         created = create_leaderboard_table(clients.dynamodb(), table)
         report.append(f"table {table}: {'created' if created else 'exists'}")
     report += _init_orders(settings, clients, demo_data)
+    report += _init_races(settings, clients)
     if demo_data and (settings.leaderboards_table or settings.redis_url):
         services = bootstrap(settings)
         where = f"table {settings.leaderboards_table}" if settings.leaderboards_table else "redis"
@@ -402,6 +487,33 @@ def init_aws(settings: Settings, *, demo_data: bool) -> list[str]:
 
         asyncio.run(write_demo_board())
         report.append(f"{where}: demo leaderboard {DEMO_BOARD.key} written")
+    return report
+
+
+def _init_races(settings: Settings, clients: _Clients) -> list[str]:
+    report: list[str] = []
+    if settings.races_table:
+        from adapters.dynamodb.leaderboards import create_leaderboard_table
+        from adapters.dynamodb.races import enable_live_stream
+
+        table = settings.races_table
+        # The leaderboard layout (GSI_PK_Index on PK, GSI): results and class bests are
+        # leaderboard boards; the live items' stream feeds publish_handler.
+        created = create_leaderboard_table(clients.dynamodb(), table)
+        report.append(f"table {table}: {'created' if created else 'exists'}")
+        if enable_live_stream(clients.dynamodb(), table):
+            report.append(f"table {table}: stream of new images enabled")
+    if settings.races_stream:
+        from adapters.kinesis.races import create_stream
+
+        stream, shards = settings.races_stream, settings.races_stream_shards
+        created = create_stream(aws_client("kinesis", settings), stream, shards)
+        report.append(f"stream {stream}: {f'created ({shards} shards)' if created else 'exists'}")
+    if settings.history_bucket:
+        from adapters.s3.races import create_bucket
+
+        created = create_bucket(aws_client("s3", settings), settings.history_bucket)
+        report.append(f"bucket {settings.history_bucket}: {'created' if created else 'exists'}")
     return report
 
 

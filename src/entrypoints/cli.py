@@ -1,4 +1,5 @@
-"""The ``portside`` command: ``serve``, ``init-aws`` and ``orders recover``."""
+"""The ``portside`` command: ``serve``, ``init-aws``, ``orders recover``, ``consume races``,
+``simulate-race``."""
 
 from __future__ import annotations
 
@@ -32,6 +33,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--idle", type=float, metavar="SECONDS", help="default: ORDERS_RECOVERY_IDLE_SECONDS"
     )
 
+    consume = commands.add_parser("consume", help="run a stream consumer")
+    consumers = consume.add_subparsers(dest="consumer", required=True)
+    races = consumers.add_parser(
+        "races", help="aggregate RACES_STREAM with the Lambda handler's code (checkpointed)"
+    )
+    races.add_argument(
+        "--window-seconds", type=float, default=15.0, help="tumbling window; 0 = none"
+    )
+    races.add_argument(
+        "--until-idle", type=float, metavar="SECONDS", help="exit after this long with nothing"
+    )
+
+    simulate = commands.add_parser("simulate-race", help="send one race of simulated racers")
+    simulate.add_argument("--racers", type=int, default=100)
+    simulate.add_argument("--seconds", type=int, help="default: RACE_SECONDS")
+    simulate.add_argument("--class-id", type=int, default=1)
+    simulate.add_argument("--seed", type=int, default=1)
+    simulate.add_argument("--speed", type=float, default=1.0, help="1 = real time, 0 = at once")
+    simulate.add_argument("--target", choices=("local", "kinesis"), default="local")
+    simulate.add_argument("--url", default="http://127.0.0.1:8000")
+    simulate.add_argument("--stream", help="default: RACES_STREAM")
+    simulate.add_argument("--duplicates", type=float, default=0.0, help="a fraction, 0..1")
+    simulate.add_argument("--partition-key", choices=("race", "random"), default="race")
+
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
@@ -39,6 +64,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _serve(settings, args.host, args.port)
         if args.command == "orders":
             return _recover(settings, args.idle)
+        if args.command == "consume":
+            return _consume_races(settings, args.window_seconds, args.until_idle)
+        if args.command == "simulate-race":
+            return _simulate_race(settings, args)
     except ConfigurationError as exc:
         print(f"portside: configuration error: {exc}", file=sys.stderr)
         return 2
@@ -73,6 +102,65 @@ def _recover(settings: Settings, idle: float | None) -> int:
     lines = asyncio.run(recover())
     print("\n".join(lines) if lines else "nothing to recover")
     return 0
+
+
+def _consume_races(settings: Settings, window: float, until_idle: float | None) -> int:
+    from entrypoints.bootstrap import race_stream_reading
+    from entrypoints.races_consumer import RaceStreamConsumer
+
+    if window < 0 or (until_idle is not None and until_idle < 0):
+        raise ConfigurationError("--window-seconds and --until-idle must be >= 0")
+    reader, checkpoints = race_stream_reading(settings)
+    assert settings.races_stream
+    services = bootstrap(settings)
+    consumer = RaceStreamConsumer(
+        services, reader, checkpoints, settings.races_stream, window_seconds=window
+    )
+    report = consumer.run(until_idle)
+    print(
+        f"consumed {report.records} records in {report.invocations} invocations "
+        f"({report.windows} windows, {report.retries} retries)"
+    )
+    return 0
+
+
+def _simulate_race(settings: Settings, args: argparse.Namespace) -> int:
+    import asyncio
+
+    from domain.races.model import RaceRules
+    from entrypoints.race_simulator import LocalTarget, StreamTarget, simulate
+
+    rules = RaceRules(settings.race_seconds, settings.race_classes, settings.race_grace_seconds)
+    seconds = args.seconds if args.seconds is not None else rules.race_seconds
+    if not 1 <= seconds <= rules.race_seconds:
+        raise ConfigurationError(f"--seconds must be 1..{rules.race_seconds} (RACE_SECONDS)")
+    if args.racers < 1 or not 0 <= args.duplicates <= 1 or args.speed < 0:
+        raise ConfigurationError("--racers >= 1, --duplicates 0..1 and --speed >= 0 please")
+    if args.class_id not in rules.classes:
+        raise ConfigurationError(f"--class-id must be one of {list(rules.classes)}")
+    target: LocalTarget | StreamTarget
+    if args.target == "local":
+        target = LocalTarget(args.url)
+    else:
+        from dataclasses import replace
+
+        stream = args.stream or settings.races_stream
+        if not stream:
+            raise ConfigurationError("--stream or RACES_STREAM must name the stream")
+        producer = bootstrap(replace(settings, races_stream=stream)).race_stream
+        assert producer is not None
+        target = StreamTarget(producer, asyncio.run, args.partition_key)
+    summary = simulate(
+        target,
+        rules,
+        racers=args.racers,
+        seconds=seconds,
+        class_id=args.class_id,
+        seed=args.seed,
+        speed=args.speed,
+        duplicates=args.duplicates,
+    )
+    return 1 if summary.failed else 0
 
 
 def _init_aws(settings: Settings, demo_data: bool) -> int:

@@ -29,6 +29,11 @@ class Settings:
     race_seconds: int = 300
     race_classes: tuple[int, ...] = (1, 2, 3, 4, 5, 6)
     race_grace_seconds: int = 30
+    races_table: str | None = None
+    races_stream: str | None = None
+    races_stream_shards: int = 2
+    history_bucket: str | None = None
+    live_iot_topic: str = "alleycat-subscribe"
     aws_endpoint_url: str | None = None
     rates_api_url: str | None = None
     rates_cache_ttl_seconds: int = 20
@@ -121,6 +126,11 @@ class Settings:
             race_seconds=whole("RACE_SECONDS", cls.race_seconds, 1),
             race_classes=classes,
             race_grace_seconds=whole("RACE_GRACE_SECONDS", cls.race_grace_seconds, 0),
+            races_table=text("RACES_TABLE"),
+            races_stream=text("RACES_STREAM"),
+            races_stream_shards=whole("RACES_STREAM_SHARDS", cls.races_stream_shards, 1),
+            history_bucket=text("HISTORY_BUCKET"),
+            live_iot_topic=text("LIVE_IOT_TOPIC") or cls.live_iot_topic,
             aws_endpoint_url=text("AWS_ENDPOINT_URL"),
             rates_api_url=text("RATES_API_URL"),
             rates_cache_ttl_seconds=ttl,

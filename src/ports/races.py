@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from domain.races.model import ClassHistory, LiveRace
+from domain.races.stream import PutReport, ShardRecord, StreamRecord
 
 
 class RaceStore(Protocol):
@@ -38,3 +40,37 @@ class LiveNotifier(Protocol):
     """Pushes live boards to watching clients."""
 
     async def publish(self, race: LiveRace) -> None: ...
+
+
+class StreamProducer(Protocol):
+    """Sends device messages to the race stream."""
+
+    async def put(self, records: Sequence[StreamRecord]) -> PutReport:
+        """Send every record, re-sending only the entries that failed (bounded attempts);
+        raises RaceStoreUnavailableError when the stream cannot be reached at all."""
+        ...
+
+
+class StreamReader(Protocol):
+    """Reads the race stream shard by shard, in order."""
+
+    async def shards(self) -> list[str]: ...
+
+    async def read(self, shard: str, after: str | None, limit: int) -> list[ShardRecord]:
+        """Up to ``limit`` records of the shard after sequence number ``after`` (None: from
+        the oldest record kept)."""
+        ...
+
+
+class Checkpoints(Protocol):
+    """Where a stream consumer has got to, per shard."""
+
+    async def get(self, stream: str, shard: str) -> str | None: ...
+
+    async def put(self, stream: str, shard: str, sequence_number: str) -> None: ...
+
+
+class ArchiveReader(Protocol):
+    """Reads delivered stream archives (Firehose objects) by location."""
+
+    async def read(self, bucket: str, key: str) -> bytes: ...

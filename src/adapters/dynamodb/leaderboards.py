@@ -17,7 +17,9 @@ Cost per call, in index items read (about 20 items of ~200 bytes per read unit):
   entry's rank), O(rank);
 - count: one item read (the member count kept in the metadata item);
 - a submission: one consistent item read and one conditional write (a transaction with the
-  member count for a new member), retried on contention.
+  member count for a new member), retried on contention;
+- a batch of submissions: per 99 entries, one consistent ``BatchGetItem`` and one transaction
+  of conditional puts plus the member count; a cancelled one is settled entry by entry.
 """
 
 from __future__ import annotations
@@ -60,6 +62,8 @@ INDEX = "GSI_PK_Index"
 META = "#board"
 _TIE_SPAN = 10**13
 _MAX_ATTEMPTS = 40
+#: Entries per submission transaction: DynamoDB allows 100 actions, one is the member count.
+_CHUNK = 99
 _T = TypeVar("_T")
 
 
@@ -123,7 +127,82 @@ class DynamoDBLeaderboardStore:
     # -- writes ---------------------------------------------------------------------------
 
     async def submit(self, board: Board, entries: Sequence[Entry]) -> list[SubmitResult]:
-        return [await self._submit_one(board, entry) for entry in entries]
+        """Entries in transactions of up to 99 (plus the member count), each entry's write
+        conditional on what was read; a chunk whose transaction is cancelled (a concurrent
+        writer, a missing board) falls back to one entry at a time."""
+        results: list[SubmitResult | None] = [None] * len(entries)
+        seen: set[str] = set()
+        batch: list[int] = []  # indexes with a member not yet in this call
+        later: list[int] = []  # a member's second submission in this call: after the first
+        for index, entry in enumerate(entries):
+            (later if entry.member in seen else batch).append(index)
+            seen.add(entry.member)
+        for start in range(0, len(batch), _CHUNK):
+            chunk = batch[start : start + _CHUNK]
+            outcome = await self._submit_chunk(board, [entries[i] for i in chunk])
+            for index, result in zip(chunk, outcome, strict=True):
+                results[index] = result
+        for index in later:
+            results[index] = await self._submit_one(board, entries[index])
+        return [r for r in results if r is not None]
+
+    async def _submit_chunk(self, board: Board, entries: list[Entry]) -> list[SubmitResult]:
+        if len(entries) == 1:
+            return [await self._submit_one(board, entries[0])]
+        current = await self._get_entries(board.key, [e.member for e in entries])
+        results: list[SubmitResult] = []
+        actions: list[dict[str, Any]] = []
+        added = 0
+        for entry in entries:
+            stored, version = current.get(entry.member, (None, 0))
+            new = apply_policy(board.policy, stored, entry)
+            if new is None:
+                assert stored is not None
+                results.append(SubmitResult(False, stored))
+                continue
+            results.append(SubmitResult(True, new))
+            if stored is None:
+                added += 1
+                condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(SK)"}
+            else:
+                condition = {
+                    "ConditionExpression": "version = :v",
+                    "ExpressionAttributeValues": {":v": {"N": str(version)}},
+                }
+            put = {"TableName": self._table, "Item": self._item(board, new, version + 1)}
+            actions.append({"Put": {**put, **condition}})
+        if added:
+            actions.append(self._count_update(board, added))
+        if not actions:
+            return results
+        try:
+            await self._transact(actions)
+        except ClientError:  # cancelled: someone wrote in between; settle entry by entry
+            return [await self._submit_one(board, entry) for entry in entries]
+        return results
+
+    async def _get_entries(
+        self, board: str, members: list[str]
+    ) -> dict[str, tuple[Entry | None, int]]:
+        """Stored entries and versions of up to 100 members, read consistently."""
+        found: dict[str, tuple[Entry | None, int]] = {}
+        request: dict[str, Any] = {
+            self._table: {"Keys": [self._key(board, m) for m in members], "ConsistentRead": True}
+        }
+        for attempt in range(_MAX_ATTEMPTS):
+            answer = await call(
+                LeaderboardStoreUnavailableError,
+                "leaderboard table",
+                self._client.batch_get_item,
+                RequestItems=request,
+            )
+            for item in answer["Responses"].get(self._table, []):
+                found[item["SK"]["S"]] = (_decode(item), int(item["version"]["N"]))
+            request = dict(answer.get("UnprocessedKeys") or {})
+            if not request:
+                return found
+            await asyncio.sleep(random.uniform(0, min(0.05, 0.001 * 2**attempt)))
+        raise LeaderboardStoreUnavailableError("The leaderboard table keeps throttling reads.")
 
     async def _submit_one(self, board: Board, submitted: Entry) -> SubmitResult:
         for attempt in range(_MAX_ATTEMPTS):
@@ -173,18 +252,22 @@ class DynamoDBLeaderboardStore:
                         "ConditionExpression": "attribute_not_exists(SK)",
                     }
                 },
-                {
-                    "Update": {
-                        "TableName": self._table,
-                        "Key": self._key(board.key, META),
-                        "UpdateExpression": "ADD #total :one",
-                        "ConditionExpression": "attribute_exists(PK)",
-                        "ExpressionAttributeNames": {"#total": "total"},
-                        "ExpressionAttributeValues": {":one": {"N": "1"}},
-                    }
-                },
+                self._count_update(board, 1),
             ]
         )
+
+    def _count_update(self, board: Board, added: int) -> dict[str, Any]:
+        """Add to the board's member count; cancels the transaction if the board is gone."""
+        return {
+            "Update": {
+                "TableName": self._table,
+                "Key": self._key(board.key, META),
+                "UpdateExpression": "ADD #total :added",
+                "ConditionExpression": "attribute_exists(PK)",
+                "ExpressionAttributeNames": {"#total": "total"},
+                "ExpressionAttributeValues": {":added": {"N": str(added)}},
+            }
+        }
 
     async def remove(self, board: Board, member: str) -> bool:
         await self._require(board)

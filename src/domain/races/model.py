@@ -6,8 +6,9 @@ seconds, each (race, racer, second) counted once whatever order, batch or shard 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -76,6 +77,15 @@ def to_cents(total: Decimal) -> Decimal:
     return total.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
+def decode_message(data: bytes | str, rules: RaceRules) -> DeviceMessage:
+    """One device message from its JSON text, numbers read exactly as Decimal."""
+    try:
+        raw = json.loads(data, parse_float=Decimal)
+    except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError is a ValueError
+        raise PoisonRecordError(f"not JSON: {exc}") from exc
+    return parse_message(raw, rules)
+
+
 def parse_message(raw: Any, rules: RaceRules) -> DeviceMessage:
     """Validate one device message (numbers already Decimal); PoisonRecordError says why."""
     if not isinstance(raw, Mapping):
@@ -83,6 +93,8 @@ def parse_message(raw: Any, rules: RaceRules) -> DeviceMessage:
 
     def integer(name: str, low: int, high: int | None = None) -> int:
         value = raw.get(name)
+        if type(value) is int and value >= low and (high is None or value <= high):
+            return value  # the common case, without a detour through Decimal
         if isinstance(value, bool) or not isinstance(value, int | Decimal | str):
             raise PoisonRecordError(f"{name}: required integer")
         try:
@@ -98,6 +110,8 @@ def parse_message(raw: Any, rules: RaceRules) -> DeviceMessage:
 
     def measure(name: str, high: Decimal) -> Decimal:
         value = raw.get(name)
+        if type(value) is Decimal and value.is_finite() and 0 <= value <= high:
+            return value
         if isinstance(value, bool) or not isinstance(value, int | Decimal):
             raise PoisonRecordError(f"{name}: required number")
         number = Decimal(value)
@@ -187,6 +201,11 @@ class LiveRace:
             self.duplicates += 1
         return counted
 
+    def copy(self) -> LiveRace:
+        """An independent copy (every racer field is an immutable value)."""
+        racers = {i: replace(r) for i, r in self.racers.items()}
+        return LiveRace(self.class_id, self.race_id, racers, self.duplicates, self.version)
+
     def finish_all(self) -> None:
         for racer in self.racers.values():
             racer.finished = True
@@ -210,6 +229,11 @@ class ClassHistory:
     racers: dict[int, list[Decimal | None]] = field(default_factory=dict)
     updated_at: int = 0
 
+    def copy(self) -> ClassHistory:
+        """An independent copy (the bests themselves are immutable Decimals)."""
+        racers = {racer: list(bests) for racer, bests in self.racers.items()}
+        return ClassHistory(self.class_id, self.race_seconds, racers, self.updated_at)
+
     def merge(self, messages: Iterable[DeviceMessage]) -> bool:
         """Keep every improvement (max: any order, any number of times); True if any."""
         improved = False
@@ -220,3 +244,65 @@ class ClassHistory:
                 bests[m.second - 1] = m.output
                 improved = True
         return improved
+
+
+def history_json(history: ClassHistory) -> dict[str, Any]:
+    """The wire and storage shape of a class history; bests as exact decimal strings."""
+    return {
+        "classId": history.class_id,
+        "updatedAt": history.updated_at,
+        "racers": {
+            str(racer): [None if b is None else format(b, "f") for b in bests]
+            for racer, bests in history.racers.items()
+        },
+    }
+
+
+def history_from_json(raw: Mapping[str, Any], race_seconds: int) -> ClassHistory:
+    """The inverse of ``history_json`` (records longer than the race are cut, shorter padded)."""
+    racers = {
+        int(racer): [None if b is None else Decimal(b) for b in bests][:race_seconds]
+        + [None] * max(0, race_seconds - len(bests))
+        for racer, bests in raw.get("racers", {}).items()
+    }
+    return ClassHistory(int(raw["classId"]), race_seconds, racers, int(raw.get("updatedAt", 0)))
+
+
+def live_snapshot(race: LiveRace) -> dict[str, Any]:
+    """The live board as clients see it (HTTP, WebSocket, IoT): racers by running total with
+    their latest output, amounts as decimal strings rounded to cents."""
+    return {
+        "classId": race.class_id,
+        "raceId": race.race_id,
+        "second": race.second,
+        "racers": [
+            {
+                "rank": rank,
+                "racerId": racer.racer_id,
+                "name": racer.name,
+                "total": format(to_cents(racer.total), "f"),
+                "output": format(to_cents(racer.output), "f"),
+            }
+            for rank, racer in race.standings()
+        ],
+    }
+
+
+def message_json(message: DeviceMessage, *, with_output: bool = False) -> str:
+    """A device message as JSON text, numbers exact (and its ``output`` when asked)."""
+    fields: dict[str, Any] = {
+        "event": "final" if message.final else "update",
+        "classId": message.class_id,
+        "raceId": message.race_id,
+        "racerId": message.racer_id,
+        "second": message.second,
+    }
+    if message.name is not None:
+        fields["name"] = message.name
+    if message.uuid is not None:
+        fields["uuid"] = message.uuid
+    # json cannot write a Decimal as a number: append the exact numbers as JSON number text.
+    numbers = f'"cadence":{message.cadence:f},"resistance":{message.resistance:f}'
+    if with_output:
+        numbers += f',"output":{message.output:f}'
+    return json.dumps(fields, separators=(",", ":"))[:-1] + "," + numbers + "}"

@@ -17,6 +17,7 @@ from domain.races.errors import (
     ClassNotFoundError,
     PoisonRecordError,
     RaceNotFoundError,
+    RaceStoreUnavailableError,
     StaleRaceError,
 )
 from domain.races.model import (
@@ -26,12 +27,14 @@ from domain.races.model import (
     RaceRules,
     class_key,
     member,
+    message_json,
     parse_message,
     race_key,
     to_cents,
 )
+from domain.races.stream import StreamRecord
 from domain.shared.time import to_millis
-from ports.races import HistoryStore, LiveNotifier, RaceStore
+from ports.races import HistoryStore, LiveNotifier, RaceStore, StreamProducer
 from ports.shared import Clock
 
 log = logging.getLogger(__name__)
@@ -113,6 +116,10 @@ class RaceService:
                 swept.append(done)
         return swept
 
+    async def announce(self, race: LiveRace) -> None:
+        """Push a live board to watching clients (on AWS, for each change of a live item)."""
+        await self._notifier.publish(race)
+
     async def record_history(self, messages: Sequence[DeviceMessage]) -> None:
         """Merge messages into the all-time per-second records of their classes."""
         by_class: dict[int, list[DeviceMessage]] = defaultdict(list)
@@ -141,6 +148,33 @@ class RaceService:
         if race is None:
             raise RaceNotFoundError(class_id, race_id)
         return race
+
+    async def current_live(self, class_id: int) -> LiveRace:
+        """The live board of the class's race now: the current slot's, else the previous
+        slot's while it may still finish, else the current slot's empty board."""
+        self._check_class(class_id)
+        now = self._now_ms()
+        race_id = self.rules.slot(now)
+        race = await self._races.live(class_id, race_id)
+        if race is None and race_id > 0 and not self.rules.past_grace(race_id - 1, now):
+            race = await self._races.live(class_id, race_id - 1)
+        return race or LiveRace(class_id, race_id)
+
+    async def forward(self, raw: Sequence[Any], stream: StreamProducer) -> IngestReport:
+        """Validate device messages and put the valid ones on the race stream (partitioned by
+        race), for the stream consumer to aggregate; RaceStoreUnavailableError if
+        any could not be put."""
+        messages, report = self.parse(raw)
+        records = [
+            StreamRecord(race_key(m.class_id, m.race_id), message_json(m).encode())
+            for m in messages
+        ]
+        put = await stream.put(records)
+        if put.failed:
+            raise RaceStoreUnavailableError(
+                f"{put.failed} of {len(records)} messages could not be put on the race stream."
+            )
+        return report
 
     async def results(self, class_id: int, race_id: int, limit: int, offset: int) -> Page:
         self._check_class(class_id)
@@ -182,7 +216,6 @@ class RaceService:
         else:
             raise StaleRaceError(f"{race_key(class_id, race_id)} kept changing")
         await self._submit_finished(race)
-        await self._notifier.publish(race)
         return before, race
 
     async def _submit_finished(self, race: LiveRace) -> None:

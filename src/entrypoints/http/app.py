@@ -127,5 +127,5 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(stocks_router(services.stocks))
     app.include_router(leaderboards_router(services.leaderboards))
     app.include_router(orders_router(services.orders))
-    app.include_router(races_router(services.races))
+    app.include_router(races_router(services.races, services.race_stream))
     return app

@@ -2,41 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import JSONResponse
 
 from domain.leaderboards.model import MAX_LIMIT, Page
-from domain.races.model import LiveRace, to_cents
+from domain.races.errors import ClassNotFoundError
+from domain.races.model import history_json, live_snapshot
 from domain.races.service import RaceService
 from domain.shared.errors import FieldError, InvalidInputError
 from entrypoints.http.errors import PROBLEM_RESPONSES
 from entrypoints.http.leaderboards import entry_json
+from ports.races import StreamProducer
 
 MAX_BATCH = 10_000
 Limit = Annotated[int, Query(description=f"1 to {MAX_LIMIT}")]
 Offset = Annotated[int, Query(description="entries to skip")]
-
-
-def live_json(race: LiveRace) -> dict[str, Any]:
-    return {
-        "classId": race.class_id,
-        "raceId": race.race_id,
-        "second": race.second,
-        "racers": [
-            {
-                "rank": rank,
-                "racerId": racer.racer_id,
-                "name": racer.name,
-                "total": format(to_cents(racer.total), "f"),
-                "output": format(to_cents(racer.output), "f"),
-            }
-            for rank, racer in race.standings()
-        ],
-    }
 
 
 def page_json(page: Page) -> dict[str, Any]:
@@ -51,7 +37,11 @@ def page_json(page: Page) -> dict[str, Any]:
     }
 
 
-def races_router(service: RaceService) -> APIRouter:
+def races_router(
+    service: RaceService, stream: StreamProducer | None = None, push_seconds: float = 0.5
+) -> APIRouter:
+    """Routes of the races context; with ``stream`` (``RACES_STREAM``), posted messages go
+    to the stream for the consumer instead of being aggregated in-process."""
     router = APIRouter(tags=["races"])
 
     @router.post("/races/events", status_code=202, responses={422: PROBLEM_RESPONSES[422]})
@@ -68,7 +58,10 @@ def races_router(service: RaceService) -> APIRouter:
         if not isinstance(messages, list) or len(messages) > MAX_BATCH:
             problem = f"must be a list of at most {MAX_BATCH} messages"
             raise InvalidInputError(f"body: {problem}", (FieldError("body", problem),))
-        report = await service.ingest(messages)
+        if stream is None:
+            report = await service.ingest(messages)
+        else:
+            report = await service.forward(messages, stream)
         return JSONResponse(
             {
                 "accepted": report.accepted,
@@ -81,7 +74,7 @@ def races_router(service: RaceService) -> APIRouter:
     @router.get("/races/{class_id}/{race_id}/live", responses={404: PROBLEM_RESPONSES[404]})
     async def live(class_id: int, race_id: int) -> JSONResponse:
         """The live board: racers by running total, with their latest output."""
-        return JSONResponse(live_json(await service.live(class_id, race_id)))
+        return JSONResponse(live_snapshot(await service.live(class_id, race_id)))
 
     @router.get("/races/{class_id}/{race_id}/results", responses={404: PROBLEM_RESPONSES[404]})
     async def results(
@@ -100,16 +93,24 @@ def races_router(service: RaceService) -> APIRouter:
     @router.get("/classes/{class_id}/history", responses={404: PROBLEM_RESPONSES[404]})
     async def history(class_id: int) -> JSONResponse:
         """All-time best output per racer per second of the race."""
-        found = await service.history(class_id)
-        return JSONResponse(
-            {
-                "classId": found.class_id,
-                "updatedAt": found.updated_at,
-                "racers": {
-                    str(racer): [None if b is None else format(b, "f") for b in bests]
-                    for racer, bests in found.racers.items()
-                },
-            }
-        )
+        return JSONResponse(history_json(await service.history(class_id)))
+
+    @router.websocket("/ws/races/{class_id}")
+    async def live_socket(websocket: WebSocket, class_id: int) -> None:
+        """The live board of the class's current race, pushed every ``push_seconds``."""
+        await websocket.accept()
+        try:
+            while True:
+                try:
+                    race = await service.current_live(class_id)
+                except ClassNotFoundError as exc:
+                    await websocket.close(code=1008, reason=exc.detail)
+                    return
+                await websocket.send_json(live_snapshot(race))
+                with contextlib.suppress(TimeoutError):
+                    # Waiting on receive is how a closed socket is noticed between pushes.
+                    await asyncio.wait_for(websocket.receive_text(), timeout=push_seconds)
+        except WebSocketDisconnect:
+            return
 
     return router

@@ -1,0 +1,186 @@
+"""Races in DynamoDB: the live board per race, and stream-consumer checkpoints.
+
+Layout in ``RACES_TABLE`` (shared with the result and class boards, which the leaderboard
+adapter writes): the live board is ``PK = race-<c>-<r>``, ``SK = live`` with ``classId``,
+``raceId``, ``second``, ``finished``, ``duplicates``, ``version`` and ``racers``: every
+racer's name, exact total, latest output, last second, seen-second bitmap and submitted total,
+as zlib-compressed JSON (about 40 bytes per racer, so 1,000 racers stay far under the 400 KB
+item limit). It has no ``GSI`` attribute, so it stays out of ``GSI_PK_Index``. Saves are
+conditional on ``version``. A race not yet finished also has a marker ``PK =
+races-unfinished``, ``SK = race-<c>-<r>`` that the sweep queries instead of scanning the
+table. Checkpoints are ``PK = checkpoint-<stream>``, ``SK = <shard id>``, ``sequenceNumber``.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from botocore.exceptions import ClientError
+
+from adapters.dynamodb.tables import call
+from domain.races.errors import RaceStoreUnavailableError, StaleRaceError
+from domain.races.model import LiveRace, RacerProgress, race_key
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+
+LIVE = "live"
+UNFINISHED = "races-unfinished"
+_T = TypeVar("_T")
+
+
+def live_item(race: LiveRace) -> dict[str, Any]:
+    """The live item of a race (DynamoDB attribute values)."""
+    racers = {
+        str(r.racer_id): [
+            r.name,
+            str(r.total),
+            str(r.output),
+            r.last_second,
+            format(r.seen, "x"),
+            r.finished,
+            None if r.submitted is None else str(r.submitted),
+        ]
+        for r in race.racers.values()
+    }
+    packed = zlib.compress(json.dumps(racers, separators=(",", ":")).encode())
+    return {
+        "PK": {"S": race_key(race.class_id, race.race_id)},
+        "SK": {"S": LIVE},
+        "classId": {"N": str(race.class_id)},
+        "raceId": {"N": str(race.race_id)},
+        "second": {"N": str(race.second)},
+        "finished": {"BOOL": race.finished},
+        "duplicates": {"N": str(race.duplicates)},
+        "version": {"N": str(race.version)},
+        "racers": {"B": packed},
+    }
+
+
+def live_race_from_item(item: dict[str, Any]) -> LiveRace:
+    """The race a live item holds (also used on DynamoDB stream images)."""
+    racers = json.loads(zlib.decompress(item["racers"]["B"]))
+    return LiveRace(
+        int(item["classId"]["N"]),
+        int(item["raceId"]["N"]),
+        {
+            int(racer_id): RacerProgress(
+                int(racer_id),
+                name,
+                Decimal(total),
+                Decimal(output),
+                last,
+                int(seen, 16),
+                finished,
+                None if submitted is None else Decimal(submitted),
+            )
+            for racer_id, (name, total, output, last, seen, finished, submitted) in racers.items()
+        },
+        int(item["duplicates"]["N"]),
+        int(item["version"]["N"]),
+    )
+
+
+class _Table:
+    def __init__(self, client: DynamoDBClient, table: str) -> None:
+        self._client = client
+        self._table = table
+
+    async def _run(self, fn: Callable[..., _T], **kwargs: Any) -> _T:
+        return await call(
+            RaceStoreUnavailableError, "races table", fn, TableName=self._table, **kwargs
+        )
+
+
+class DynamoDBRaceStore(_Table):
+    """RaceStore on ``RACES_TABLE`` (see the module docstring for the layout)."""
+
+    async def live(self, class_id: int, race_id: int) -> LiveRace | None:
+        key = {"PK": {"S": race_key(class_id, race_id)}, "SK": {"S": LIVE}}
+        answer = await self._run(self._client.get_item, Key=key, ConsistentRead=True)
+        item = answer.get("Item")
+        return None if item is None else live_race_from_item(item)
+
+    async def save(self, race: LiveRace) -> LiveRace:
+        saved = race.copy()
+        saved.version += 1
+        marker = {"PK": {"S": UNFINISHED}, "SK": {"S": race_key(race.class_id, race.race_id)}}
+        if not saved.finished:
+            # First, so a crash after the live write never hides the race from the sweep.
+            item = {**marker, "classId": {"N": str(race.class_id)}}
+            await self._run(
+                self._client.put_item, Item={**item, "raceId": {"N": str(race.race_id)}}
+            )
+        try:
+            if race.version == 0:
+                condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(PK)"}
+            else:
+                condition = {
+                    "ConditionExpression": "version = :v",
+                    "ExpressionAttributeValues": {":v": {"N": str(race.version)}},
+                }
+            await self._run(self._client.put_item, Item=live_item(saved), **condition)
+        except ClientError as exc:
+            raise StaleRaceError(f"{race_key(race.class_id, race.race_id)} changed") from exc
+        if saved.finished:
+            await self._run(self._client.delete_item, Key=marker)
+        return saved
+
+    async def unfinished(self) -> list[LiveRace]:
+        races: list[LiveRace] = []
+        start: dict[str, Any] = {}
+        while True:
+            answer = await self._run(
+                self._client.query,
+                KeyConditionExpression="PK = :pk",
+                ExpressionAttributeValues={":pk": {"S": UNFINISHED}},
+                ConsistentRead=True,
+                **start,
+            )
+            for marker in answer.get("Items", []):
+                race = await self.live(int(marker["classId"]["N"]), int(marker["raceId"]["N"]))
+                if race is not None and race.finished:  # finished after a crash: tidy up
+                    await self._run(
+                        self._client.delete_item, Key={k: marker[k] for k in ("PK", "SK")}
+                    )
+                elif race is not None:
+                    races.append(race)
+            if "LastEvaluatedKey" not in answer:
+                return races
+            start = {"ExclusiveStartKey": answer["LastEvaluatedKey"]}
+
+
+class DynamoDBCheckpoints(_Table):
+    """Checkpoints on ``RACES_TABLE``: ``checkpoint-<stream>`` / shard id."""
+
+    async def get(self, stream: str, shard: str) -> str | None:
+        key = {"PK": {"S": f"checkpoint-{stream}"}, "SK": {"S": shard}}
+        answer = await self._run(self._client.get_item, Key=key, ConsistentRead=True)
+        item = answer.get("Item")
+        return None if item is None else item["sequenceNumber"]["S"]
+
+    async def put(self, stream: str, shard: str, sequence_number: str) -> None:
+        item = {
+            "PK": {"S": f"checkpoint-{stream}"},
+            "SK": {"S": shard},
+            "sequenceNumber": {"S": sequence_number},
+        }
+        await self._run(self._client.put_item, Item=item)
+
+
+def enable_live_stream(client: DynamoDBClient, table: str) -> bool:
+    """Turn on the table's stream of new images (read by ``publish_handler``); True when it
+    was off."""
+    description = client.describe_table(TableName=table)["Table"]
+    if description.get("StreamSpecification", {}).get("StreamEnabled"):
+        return False
+    client.update_table(
+        TableName=table,
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"},
+    )
+    return True

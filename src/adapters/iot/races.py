@@ -1,0 +1,30 @@
+"""Live boards to browsers through AWS IoT Core (MQTT over WebSockets on the client side)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from domain.races.errors import RaceStoreUnavailableError
+from domain.races.model import LiveRace, live_snapshot
+
+
+class IoTLiveNotifier:
+    """LiveNotifier publishing each board to ``<topic>/<classId>`` (QoS 0: a newer board
+    follows within the second, so a lost one is not re-sent)."""
+
+    def __init__(self, client: Any, topic: str) -> None:
+        self._client = client
+        self._topic = topic
+
+    async def publish(self, race: LiveRace) -> None:
+        payload = json.dumps(live_snapshot(race), separators=(",", ":"))
+        try:
+            await asyncio.to_thread(
+                self._client.publish, topic=f"{self._topic}/{race.class_id}", qos=0, payload=payload
+            )
+        except (BotoCoreError, ClientError) as exc:
+            raise RaceStoreUnavailableError("The live topic cannot be reached.") from exc

@@ -1,0 +1,113 @@
+"""Races on S3: the all-time history per class, and reading Firehose-delivered archives.
+
+History objects are ``history/class-<classId>.json.gz`` in ``HISTORY_BUCKET`` (gzip JSON,
+the shape of ``domain.races.model.history_json``). Writes are conditional on the ETag read
+(``If-Match``; ``If-None-Match: *`` for the first one), so two processors never lose each
+other's records: the loser re-reads and merges again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from domain.races.errors import RaceStoreUnavailableError, StaleRaceError
+from domain.races.model import ClassHistory, history_from_json, history_json
+
+_T = TypeVar("_T")
+_MISSING = {"NoSuchKey", "404"}
+_STALE = {"PreconditionFailed", "412", "ConditionalRequestConflict", "409"}
+
+
+def history_key(class_id: int) -> str:
+    return f"history/class-{class_id}.json.gz"
+
+
+async def _call(what: str, fn: Callable[..., _T], **kwargs: Any) -> _T:
+    try:
+        return await asyncio.to_thread(fn, **kwargs)
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] in _MISSING | _STALE:
+            raise
+        raise RaceStoreUnavailableError(f"The {what} failed.") from exc
+    except BotoCoreError as exc:
+        raise RaceStoreUnavailableError(f"The {what} is unreachable.") from exc
+
+
+class S3HistoryStore:
+    """HistoryStore on an S3 bucket, versioned by ETag."""
+
+    def __init__(self, client: Any, bucket: str, race_seconds: int) -> None:
+        self._client = client
+        self._bucket = bucket
+        self._race_seconds = race_seconds
+
+    async def load(self, class_id: int) -> tuple[ClassHistory | None, str | None]:
+        try:
+            answer = await _call(
+                "history read",
+                self._client.get_object,
+                Bucket=self._bucket,
+                Key=history_key(class_id),
+            )
+        except ClientError:  # missing: no records yet (any other error was raised above)
+            return None, None
+        body = await asyncio.to_thread(answer["Body"].read)
+        raw = json.loads(gzip.decompress(body))
+        return history_from_json(raw, self._race_seconds), str(answer["ETag"])
+
+    async def save(self, history: ClassHistory, version: str | None) -> None:
+        body = gzip.compress(json.dumps(history_json(history), separators=(",", ":")).encode())
+        condition = {"IfMatch": version} if version else {"IfNoneMatch": "*"}
+        try:
+            await _call(
+                "history write",
+                self._client.put_object,
+                Bucket=self._bucket,
+                Key=history_key(history.class_id),
+                Body=body,
+                ContentType="application/json",
+                ContentEncoding="gzip",
+                **condition,
+            )
+        except ClientError as exc:
+            raise StaleRaceError(f"class {history.class_id} history changed") from exc
+
+
+class S3ArchiveReader:
+    """ArchiveReader on S3 (the Firehose delivery bucket)."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    async def read(self, bucket: str, key: str) -> bytes:
+        try:
+            answer = await _call("archive read", self._client.get_object, Bucket=bucket, Key=key)
+        except ClientError as exc:
+            raise RaceStoreUnavailableError(f"No archive s3://{bucket}/{key}.") from exc
+        body: bytes = await asyncio.to_thread(answer["Body"].read)
+        return body
+
+
+def create_bucket(client: Any, bucket: str) -> bool:
+    """Create the bucket unless it exists; True when it was created. (Asked first: in
+    us-east-1, creating a bucket one already owns succeeds silently.)"""
+    try:
+        client.head_bucket(Bucket=bucket)
+        return False
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] not in {"404", "NoSuchBucket", "NotFound"}:
+            raise
+    region = client.meta.region_name
+    location = (
+        {}
+        if region == "us-east-1"
+        else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+    )
+    client.create_bucket(Bucket=bucket, **location)
+    return True

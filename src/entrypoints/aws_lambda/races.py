@@ -1,0 +1,268 @@
+"""Lambda handlers of the races context.
+
+- ``aggregate_handler`` (Kinesis, batch size up to 1,000, ``ReportBatchItemFailures`` on):
+  without tumbling-window fields it writes at the end of every batch; with them it keeps the
+  batch's messages in ``state`` and writes nothing until ``isFinalInvokeForWindow`` (flushing
+  early when the state nears Lambda's 1 MB limit). Poison records go to the dead letters and
+  never block the shard; a transient failure is reported as a batch item failure from the
+  first record whose effect is not stored, so only that suffix is retried. Every write is
+  idempotent (seen-second bitmaps, conditional versioned saves), so a retry changes nothing.
+- ``sweep_handler`` (scheduled every minute): finishes races whose slot and grace have passed.
+- ``firehose_transform_handler``: adds ``output`` to every record (``Ok``), or marks it
+  ``ProcessingFailed``; same length and record ids as the input.
+- ``history_handler`` (S3 event of a Firehose gzip newline-JSON object): merges every data
+  point into the all-time per-second records of its class.
+- ``publish_handler`` (DynamoDB stream of ``RACES_TABLE``): pushes each live board.
+
+``portside consume races`` calls these same methods, so containers and tests run this code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import gzip
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from decimal import Decimal
+from typing import Any
+from urllib.parse import unquote_plus
+
+from domain.races.errors import PoisonRecordError
+from domain.races.model import DeviceMessage, decode_message, message_json
+from domain.shared.errors import UnavailableError
+from entrypoints.bootstrap import Services, archive_reader, bootstrap
+from ports.races import ArchiveReader
+
+log = logging.getLogger(__name__)
+Run = Callable[[Awaitable[Any]], Any]
+
+#: Bytes of JSON state kept below Lambda's 1 MB tumbling-window state limit.
+STATE_LIMIT = 800_000
+AGGREGATE_SOURCE = "races.aggregate"
+HISTORY_SOURCE = "races.history"
+
+
+class TransientFailure(Exception):
+    """A dependency failed where the handler cannot report a partial result; the invocation
+    is to be retried (Lambda retries it, the stream consumer re-runs it)."""
+
+
+def _pack(message: DeviceMessage) -> list[Any]:
+    return [
+        message.class_id,
+        message.race_id,
+        message.racer_id,
+        message.second,
+        str(message.cadence),
+        str(message.resistance),
+        message.final,
+        message.name,
+    ]
+
+
+def _unpack(row: list[Any]) -> DeviceMessage:
+    class_id, race_id, racer_id, second, cadence, resistance, final, name = row
+    return DeviceMessage(
+        class_id, race_id, racer_id, second, Decimal(cadence), Decimal(resistance), final, name
+    )
+
+
+class RaceHandlers:
+    """The races handlers over one set of services; ``run`` drives a coroutine to the end."""
+
+    def __init__(self, services: Services, run: Run, archive: ArchiveReader | None = None) -> None:
+        self._races = services.races
+        self._dead_letters = services.dead_letters
+        self._settings = services.settings
+        self._archive = archive
+        self._run = run
+
+    # -- Kinesis ----------------------------------------------------------------------------
+
+    def aggregate(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        records = event.get("Records") or []
+        windowed = "window" in event or "isFinalInvokeForWindow" in event
+        messages: list[tuple[int, DeviceMessage]] = []  # (index in the batch, message)
+        stop = len(records)  # records from here on could not be handled (dead letters down)
+        for index, record in enumerate(records):
+            data = record["kinesis"]["data"]
+            try:
+                messages.append(
+                    (
+                        index,
+                        decode_message(base64.b64decode(data, validate=True), self._races.rules),
+                    )
+                )
+            except (PoisonRecordError, binascii.Error, ValueError) as exc:
+                if not self._dead_letter(AGGREGATE_SOURCE, data, str(exc)):
+                    stop = index
+                    break
+        messages = [(i, m) for i, m in messages if i < stop]
+        if windowed:
+            return self._aggregate_window(event, records, messages, stop)
+        done = self._apply(messages)
+        first_undone = min([i for i, _ in messages if i not in done] + [stop])
+        return {"batchItemFailures": _failures(records, first_undone)}
+
+    def _aggregate_window(
+        self,
+        event: dict[str, Any],
+        records: list[dict[str, Any]],
+        messages: list[tuple[int, DeviceMessage]],
+        stop: int,
+    ) -> dict[str, Any]:
+        incoming = event.get("state") or {}
+        pending = [_unpack(row) for row in json.loads(incoming.get("pending", "[]"))]
+        pending += [m for _, m in messages]
+        state = {"pending": json.dumps([_pack(m) for m in pending], separators=(",", ":"))}
+        if event.get("isFinalInvokeForWindow") or len(state["pending"]) > STATE_LIMIT:
+            indexed = list(enumerate(pending))
+            if len(self._apply(indexed)) < len(indexed):
+                if not records:
+                    raise TransientFailure("the window's flush failed; retry the final invoke")
+                # Keep the window as it came in; this batch is retried from its first record.
+                return {"state": incoming, "batchItemFailures": _failures(records, 0)}
+            state = {"pending": "[]"}
+        return {"state": state, "batchItemFailures": _failures(records, stop)}
+
+    def _apply(self, messages: list[tuple[int, DeviceMessage]]) -> set[int]:
+        """Apply messages race by race; the indexes of those whose race was stored."""
+        by_race: dict[tuple[int, int], list[tuple[int, DeviceMessage]]] = defaultdict(list)
+        for index, message in messages:
+            by_race[(message.class_id, message.race_id)].append((index, message))
+        done: set[int] = set()
+        for race in by_race.values():
+            try:
+                self._run(self._races.apply([m for _, m in race]))
+            except UnavailableError as exc:
+                log.warning("race batch not stored, to be retried: %s", exc.detail)
+                break  # later races too: the retried suffix starts at the earliest undone
+            done.update(i for i, _ in race)
+        return done
+
+    def _dead_letter(self, source: str, payload: str, reason: str) -> bool:
+        try:
+            self._run(self._dead_letters.send(source, payload, reason))
+        except UnavailableError:
+            return False
+        log.warning("poison record dead-lettered: %s", reason)
+        return True
+
+    # -- schedule, Firehose, S3, DynamoDB streams -------------------------------------------
+
+    def sweep(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        swept = self._run(self._races.sweep())
+        return {"finished": [f"race-{r.class_id}-{r.race_id}" for r in swept]}
+
+    def firehose_transform(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        answers = []
+        for record in event["records"]:
+            try:
+                raw = base64.b64decode(record["data"], validate=True)
+                message = decode_message(raw, self._races.rules)
+            except (PoisonRecordError, binascii.Error, ValueError) as exc:
+                log.warning("firehose record %s failed: %s", record["recordId"], exc)
+                answers.append(
+                    {"recordId": record["recordId"], "result": "ProcessingFailed",
+                     "data": record["data"]}
+                )  # fmt: skip
+                continue
+            # One JSON object per line, so the delivered object is newline-delimited JSON.
+            line = (message_json(message, with_output=True) + "\n").encode()
+            answers.append(
+                {"recordId": record["recordId"], "result": "Ok",
+                 "data": base64.b64encode(line).decode()}
+            )  # fmt: skip
+        return {"records": answers}
+
+    def history(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        if self._archive is None:
+            self._archive = archive_reader(self._settings)
+        reader = self._archive
+        merged = 0
+        for record in event["Records"]:
+            bucket = record["s3"]["bucket"]["name"]
+            key = unquote_plus(record["s3"]["object"]["key"])
+            body = self._run(reader.read(bucket, key))
+            text = gzip.decompress(body) if body[:2] == b"\x1f\x8b" else body
+            messages = []
+            for number, line in enumerate(text.splitlines(), start=1):
+                if not line.strip():
+                    continue
+                try:
+                    messages.append(decode_message(line, self._races.rules))
+                except PoisonRecordError as exc:
+                    payload = base64.b64encode(line).decode()
+                    if not self._dead_letter(HISTORY_SOURCE, payload, f"{key}:{number}: {exc}"):
+                        raise TransientFailure(
+                            "dead letters unavailable; retry the object"
+                        ) from exc
+            # Failures raise: S3 retries the event, and merging by maximum is idempotent.
+            self._run(self._races.record_history(messages))
+            merged += len(messages)
+        return {"merged": merged}
+
+    def publish(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        from adapters.dynamodb.races import LIVE, live_race_from_item
+
+        for record in event["Records"]:
+            image = dict(record.get("dynamodb", {}).get("NewImage") or {})
+            if image.get("SK", {}).get("S") != LIVE:
+                continue  # results, class bests, markers, checkpoints
+            packed = image["racers"]["B"]
+            if isinstance(packed, str):  # the Lambda event carries binary as base64 text
+                image["racers"] = {"B": base64.b64decode(packed)}
+            try:
+                self._run(self._races.announce(live_race_from_item(image)))
+            except UnavailableError:
+                # The stream is retried from this record; boards published before it are
+                # published again, which a watcher cannot tell from the next update.
+                return {
+                    "batchItemFailures": [{"itemIdentifier": record["dynamodb"]["SequenceNumber"]}]
+                }
+        return {"batchItemFailures": []}
+
+
+def _failures(records: list[dict[str, Any]], first: int) -> list[dict[str, str]]:
+    """Report the suffix from ``first``: Lambda checkpoints before the lowest reported
+    sequence number and retries from there."""
+    if first >= len(records):
+        return []
+    return [{"itemIdentifier": records[first]["kinesis"]["sequenceNumber"]}]
+
+
+# One event loop and one set of services per execution environment, built on first use so
+# that importing this module (the stream consumer does) builds nothing.
+_handlers: RaceHandlers | None = None
+
+
+def _get() -> RaceHandlers:
+    global _handlers
+    if _handlers is None:
+        loop = asyncio.new_event_loop()
+        _handlers = RaceHandlers(bootstrap(), loop.run_until_complete)
+    return _handlers
+
+
+def aggregate_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return _get().aggregate(event, context)
+
+
+def sweep_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return _get().sweep(event, context)
+
+
+def firehose_transform_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return _get().firehose_transform(event, context)
+
+
+def history_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return _get().history(event, context)
+
+
+def publish_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    return _get().publish(event, context)

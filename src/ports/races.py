@@ -20,7 +20,8 @@ class RaceStore(Protocol):
         ...
 
     async def unfinished(self) -> list[LiveRace]:
-        """Races with at least one racer not yet finished (for the sweep)."""
+        """Races not yet settled: a racer not finished, or a finished total not yet on the
+        boards (a crash or an outage between the live save and the boards). For the sweep."""
         ...
 
 

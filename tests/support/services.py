@@ -105,7 +105,12 @@ def start_redis() -> Service:
 # moto_server's own command serves requests on threads, and its conditional writes are not
 # atomic under concurrent requests; serving one request at a time makes each atomic, as in AWS.
 _MOTO_ONE_AT_A_TIME = """
+import copy
 import sys
+import types
+
+import moto.dynamodb.models as dynamodb_models
+from moto.dynamodb.models import DynamoDBBackend, Table
 from moto.kinesis.models import Shard
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 from werkzeug.serving import run_simple
@@ -114,6 +119,30 @@ from werkzeug.serving import run_simple
 # put: quadratic over a 300,000-message race. The last key of the same ordered dict is the
 # same number in O(1).
 Shard.get_max_sequence_number = lambda self: next(reversed(self.records), 0)
+
+# moto's TransactWriteItems backs up a whole table once per item of the transaction, all
+# before any write: up to 100 identical deep copies. One copy per table is the same backup.
+_transact = DynamoDBBackend.transact_write_items
+
+
+def transact_write_items(self, transact_items):
+    backups = {}
+
+    def deepcopy(value, memo=None):
+        if isinstance(value, Table):
+            if id(value) not in backups:
+                backups[id(value)] = copy.deepcopy(value)
+            return backups[id(value)]
+        return copy.deepcopy(value, memo)
+
+    dynamodb_models.copy = types.SimpleNamespace(deepcopy=deepcopy)
+    try:
+        return _transact(self, transact_items)
+    finally:
+        dynamodb_models.copy = copy
+
+
+DynamoDBBackend.transact_write_items = transact_write_items
 app = DomainDispatcherApplication(create_backend_app)
 run_simple(sys.argv[1], int(sys.argv[2]), app, threaded=False)
 """

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
+from dataclasses import fields
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -12,9 +14,11 @@ import pytest
 from adapters.memory.leaderboards import InMemoryLeaderboardStore
 from adapters.memory.races import InMemoryHistoryStore, InMemoryLiveNotifier, InMemoryRaceStore
 from adapters.memory.shared import ManualClock
+from domain.leaderboards.errors import LeaderboardStoreUnavailableError
+from domain.leaderboards.model import Board, Entry, SubmitResult
 from domain.leaderboards.service import LeaderboardService
 from domain.races.errors import ClassNotFoundError, PoisonRecordError, RaceNotFoundError
-from domain.races.model import RaceRules, output, parse_message
+from domain.races.model import LiveRace, RacerProgress, RaceRules, output, parse_message
 from domain.races.service import RaceService
 
 pytestmark = pytest.mark.anyio
@@ -45,6 +49,19 @@ def test_the_seed_example_and_exact_fractions() -> None:
     assert output(Decimal(80), Decimal(78)) == Decimal("164.45")
     # The reference simulator sends fractions: still exact, never through float.
     assert output(Decimal("80.5"), Decimal("78.25")) == Decimal("165.45375")  # 115.5 x 143.25 / 100
+
+
+def test_a_copied_live_race_is_equal_and_independent() -> None:
+    race = LiveRace(1, RACE)
+    for second in (1, 2, 10):
+        race.count(parse_message(msg(7, second), RULES), RULES)
+    race.racers[7].submitted = Decimal("1.5")
+    copied = race.copy()
+    assert copied == race
+    assert all(getattr(copied.racers[7], f.name) == getattr(race.racers[7], f.name)
+               for f in fields(RacerProgress))  # fmt: skip
+    copied.racers[7].total += 1
+    assert copied != race
 
 
 def test_slots_are_race_ids() -> None:
@@ -95,6 +112,15 @@ async def test_each_second_counts_once_in_any_order() -> None:
         assert race.racers[r].total == expected
         assert race.racers[r].output == output(Decimal(60 + r), Decimal(7))
     assert race.second == 7
+
+
+async def test_live_ranks_are_shared_by_totals_equal_in_cents_as_on_boards() -> None:
+    svc = service()
+    # 164.452875 and 164.45 are both 164.45 in cents: they share rank 2, as on the boards.
+    await svc.ingest([msg(1, 1), msg(2, 1, cadence="80.05", resistance=78)])
+    await svc.ingest([msg(3, 1, cadence=80, resistance="78.0025")])
+    ranked = [(rank, r.racer_id, str(r.total)) for rank, r in (await svc.live(1, RACE)).standings()]
+    assert ranked == [(1, 2, "164.5215"), (2, 3, "164.452875"), (2, 1, "164.45")]
 
 
 async def test_rejected_messages_are_reported_and_the_rest_accepted() -> None:
@@ -148,6 +174,38 @@ async def test_the_sweep_finishes_races_after_their_slot_and_grace() -> None:
     ranks = [(e.rank, e.entry.member) for e in (await svc.results(1, RACE, 10, 0)).entries]
     assert ranks == [(1, "racer-2"), (2, "racer-1")]
     assert await svc.sweep() == []  # nothing left to finish
+
+
+class BoardsDown(InMemoryLeaderboardStore):
+    """In-memory boards that refuse writes while ``down``."""
+
+    down = False
+
+    async def submit(self, board: Board, entries: Sequence[Entry]) -> list[SubmitResult]:
+        if self.down:
+            raise LeaderboardStoreUnavailableError("boards down")
+        return await super().submit(board, entries)
+
+
+async def test_the_sweep_puts_totals_an_outage_kept_off_the_boards_on_them() -> None:
+    clock, boards = ManualClock(IN_RACE), BoardsDown()
+    svc = RaceService(
+        InMemoryRaceStore(), InMemoryHistoryStore(), LeaderboardService(boards, clock),
+        InMemoryLiveNotifier(), clock, RULES,
+    )  # fmt: skip
+    await svc.ingest([msg(1, 1), msg(1, 2)])
+    boards.down = True
+    with pytest.raises(LeaderboardStoreUnavailableError):
+        await svc.ingest([msg(1, 10)])  # finished and saved live, but not on the boards
+    boards.down = False
+    assert (await svc.live(1, RACE)).finished
+    assert (await svc.class_leaderboard(1, 10, 0)).entries == []
+    clock.advance(timedelta(seconds=10))  # past the grace
+    (swept,) = await svc.sweep()
+    assert swept.settled
+    for page in (await svc.results(1, RACE, 10, 0), await svc.class_leaderboard(1, 10, 0)):
+        assert [e.entry.score for e in page.entries] == [Decimal("493.35")]
+    assert await svc.sweep() == []
 
 
 async def test_messages_arriving_after_the_grace_finish_their_racer_at_once() -> None:

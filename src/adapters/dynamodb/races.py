@@ -6,9 +6,10 @@ adapter writes): the live board is ``PK = race-<c>-<r>``, ``SK = live`` with ``c
 racer's name, exact total, latest output, last second, seen-second bitmap and submitted total,
 as zlib-compressed JSON (about 40 bytes per racer, so 1,000 racers stay far under the 400 KB
 item limit). It has no ``GSI`` attribute, so it stays out of ``GSI_PK_Index``. Saves are
-conditional on ``version``. A race not yet finished also has a marker ``PK =
-races-unfinished``, ``SK = race-<c>-<r>`` that the sweep queries instead of scanning the
-table. Checkpoints are ``PK = checkpoint-<stream>``, ``SK = <shard id>``, ``sequenceNumber``.
+conditional on ``version``. A race not yet settled (a racer not finished, or a finished total
+not yet on the boards) also has a marker ``PK = races-unfinished``, ``SK = race-<c>-<r>`` that
+the sweep queries instead of scanning the table. Checkpoints are ``PK = checkpoint-<stream>``,
+``SK = <shard id>``, ``sequenceNumber``.
 """
 
 from __future__ import annotations
@@ -110,7 +111,7 @@ class DynamoDBRaceStore(_Table):
         saved = race.copy()
         saved.version += 1
         marker = {"PK": {"S": UNFINISHED}, "SK": {"S": race_key(race.class_id, race.race_id)}}
-        if not saved.finished:
+        if not saved.settled:
             # First, so a crash after the live write never hides the race from the sweep.
             item = {**marker, "classId": {"N": str(race.class_id)}}
             await self._run(
@@ -127,7 +128,7 @@ class DynamoDBRaceStore(_Table):
             await self._run(self._client.put_item, Item=live_item(saved), **condition)
         except ClientError as exc:
             raise StaleRaceError(f"{race_key(race.class_id, race.race_id)} changed") from exc
-        if saved.finished:
+        if saved.settled:
             await self._run(self._client.delete_item, Key=marker)
         return saved
 
@@ -144,7 +145,7 @@ class DynamoDBRaceStore(_Table):
             )
             for marker in answer.get("Items", []):
                 race = await self.live(int(marker["classId"]["N"]), int(marker["raceId"]["N"]))
-                if race is not None and race.finished:  # finished after a crash: tidy up
+                if race is not None and race.settled:  # settled after a crash: tidy up
                     await self._run(
                         self._client.delete_item, Key={k: marker[k] for k in ("PK", "SK")}
                     )

@@ -36,7 +36,7 @@ class InMemoryRaceStore:
 
     async def unfinished(self) -> list[LiveRace]:
         with self._lock:
-            return [r.copy() for r in self._races.values() if not r.finished]
+            return [r.copy() for r in self._races.values() if not r.settled]
 
 
 class InMemoryHistoryStore:

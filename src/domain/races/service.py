@@ -108,7 +108,8 @@ class RaceService:
         return duplicates
 
     async def sweep(self) -> list[LiveRace]:
-        """Finish every race whose slot and grace have passed (scheduled)."""
+        """Finish every race whose slot and grace have passed, and put totals that an outage
+        kept off the boards on them (scheduled)."""
         swept = []
         for race in await self._races.unfinished():
             if self.rules.past_grace(race.race_id, self._now_ms()):

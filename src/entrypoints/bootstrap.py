@@ -10,6 +10,7 @@ embedded default loads no boto3, redis or httpx. Clients are built once and shar
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -40,6 +41,7 @@ from adapters.memory.stocks import (
     FixedRatesProvider,
     InMemoryStockRepository,
 )
+from adapters.memory.trivia import InMemoryQuizStore, demo_quizzes
 from adapters.system.shared import SystemClock
 from domain.leaderboards.service import LeaderboardService, Submission
 from domain.orders.saga import InProcessOrchestrator, OrderSaga
@@ -48,6 +50,7 @@ from domain.races.model import RaceRules
 from domain.races.service import RaceService
 from domain.stocks.errors import InvalidStockRequestError
 from domain.stocks.service import StockValuationService
+from domain.trivia.service import TriviaService
 from entrypoints.logs import configure_logging
 from entrypoints.settings import ConfigurationError, Settings
 from ports.leaderboards import LeaderboardStore
@@ -63,11 +66,14 @@ from ports.races import (
 )
 from ports.shared import DeadLetters, EventPublisher, IdempotencyStore
 from ports.stocks import RatesProvider, StockRepository
+from ports.trivia import TokenVerifier
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
     from mypy_boto3_sns.client import SNSClient
     from redis.asyncio import Redis
+
+    from adapters.jwt.trivia import DevIdentityProvider
 
 #: Connections per process to Redis; requests beyond it wait (at most 1 s) for a free one.
 REDIS_MAX_CONNECTIONS = 32
@@ -93,9 +99,16 @@ class Services:
     order_saga: OrderSaga
     races: RaceService
     dead_letters: DeadLetters
+    trivia: TriviaService
+    #: Verifies bearer tokens for the trivia routes (the JWKS of AUTH_JWKS_URL, else the
+    #: embedded development identity provider).
+    tokens: TokenVerifier
     #: The race stream (``RACES_STREAM``); None on the embedded default, where device
     #: messages are aggregated in-process as they are posted.
     race_stream: StreamProducer | None = None
+    #: The development identity provider (its key in AUTH_DEV_KEY_FILE), built on first
+    #: use; None when a real issuer is configured.
+    dev_identity: Callable[[], DevIdentityProvider] | None = None
     readiness: list[ReadinessCheck] = field(default_factory=list)
     closers: list[Callable[[], Awaitable[object]]] = field(default_factory=list)
 
@@ -184,6 +197,8 @@ def bootstrap(
         settings, clients, readiness, clock, dead_letters, payment_gateway, saga_orchestrator
     )
     races, stream = _races(settings, clients, readiness, clock, leaderboards)
+    trivia = TriviaService(InMemoryQuizStore(demo_quizzes()), clock)
+    tokens, dev = _identity(settings, clients)
     return Services(
         settings,
         stocks,
@@ -192,10 +207,62 @@ def bootstrap(
         saga,
         races,
         dead_letters,
+        trivia,
+        tokens,
         stream,
+        dev,
         readiness,
         clients.closers,
     )
+
+
+class _FirstUseTokenVerifier:
+    """Builds the real verifier on the first token, so routes that need no identity (and
+    every Lambda cold start) do not pay for importing the JWT and crypto libraries."""
+
+    def __init__(self, build: Callable[[], TokenVerifier]) -> None:
+        self._build = build
+        self._verifier: TokenVerifier | None = None
+
+    async def verify(self, token: str) -> str:
+        if self._verifier is None:
+            self._verifier = self._build()
+        return await self._verifier.verify(token)
+
+
+def _identity(
+    settings: Settings, clients: _Clients
+) -> tuple[TokenVerifier, Callable[[], DevIdentityProvider] | None]:
+    if settings.auth_jwks_url and settings.auth_issuer and settings.auth_audience:
+        jwks_url, issuer, audience = (
+            settings.auth_jwks_url, settings.auth_issuer, settings.auth_audience,
+        )  # fmt: skip
+
+        def jwks() -> TokenVerifier:
+            import httpx
+
+            from adapters.jwt.trivia import JwksTokenVerifier
+
+            http = httpx.AsyncClient(timeout=httpx.Timeout(3.0))
+            clients.closers.append(http.aclose)
+            return JwksTokenVerifier(http, jwks_url, issuer, audience)
+
+        return _FirstUseTokenVerifier(jwks), None
+    dev = functools.cache(lambda: dev_identity(settings))
+    return _FirstUseTokenVerifier(dev), dev
+
+
+def dev_identity(settings: Settings) -> DevIdentityProvider:
+    """The embedded default's identity provider; refused when a real issuer is configured."""
+    if settings.auth_issuer:
+        raise ConfigurationError(
+            "Development tokens are refused: AUTH_ISSUER names a real identity provider."
+        )
+    from pathlib import Path
+
+    from adapters.jwt.trivia import DevIdentityProvider
+
+    return DevIdentityProvider(Path(settings.auth_dev_key_file))
 
 
 def _races(

@@ -1,5 +1,5 @@
 """The ``portside`` command: ``serve``, ``init-aws``, ``orders recover``, ``consume races``,
-``simulate-race``."""
+``simulate-race``, ``dev-token``."""
 
 from __future__ import annotations
 
@@ -57,6 +57,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     simulate.add_argument("--duplicates", type=float, default=0.0, help="a fraction, 0..1")
     simulate.add_argument("--partition-key", choices=("race", "random"), default="race")
 
+    token = commands.add_parser(
+        "dev-token", help="print a development token of the embedded identity provider"
+    )
+    token.add_argument("--user", required=True, help="the username the token names")
+
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
@@ -68,6 +73,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _consume_races(settings, args.window_seconds, args.until_idle)
         if args.command == "simulate-race":
             return _simulate_race(settings, args)
+        if args.command == "dev-token":
+            return _dev_token(settings, args.user)
     except ConfigurationError as exc:
         print(f"portside: configuration error: {exc}", file=sys.stderr)
         return 2
@@ -79,9 +86,21 @@ def _serve(settings: Settings, host: str, port: int) -> int:
 
     from entrypoints.http.app import create_app
 
-    app = create_app(bootstrap(settings))
+    services = bootstrap(settings)
+    if services.dev_identity is not None:
+        services.dev_identity().private_key()  # the shared key file exists from the start
+    app = create_app(services)
     # log_config=None keeps the JSON logging the composition root configured.
     uvicorn.run(app, host=host, port=port, log_config=None)
+    return 0
+
+
+def _dev_token(settings: Settings, user: str) -> int:
+    from entrypoints.bootstrap import dev_identity
+
+    if not user.strip() or len(user) > 128:
+        raise ConfigurationError("--user must name a user (1 to 128 characters)")
+    print(dev_identity(settings).issue(user.strip()))
     return 0
 
 

@@ -34,6 +34,10 @@ class Settings:
     races_stream_shards: int = 2
     history_bucket: str | None = None
     live_iot_topic: str = "alleycat-subscribe"
+    auth_jwks_url: str | None = None
+    auth_issuer: str | None = None
+    auth_audience: str | None = None
+    auth_dev_key_file: str = "~/.portside/dev-signing-key.pem"
     aws_endpoint_url: str | None = None
     rates_api_url: str | None = None
     rates_cache_ttl_seconds: int = 20
@@ -112,6 +116,13 @@ class Settings:
                 )
             classes = tuple(dict.fromkeys(int(p) for p in parts))
 
+        auth = {name: text(name) for name in ("AUTH_JWKS_URL", "AUTH_ISSUER", "AUTH_AUDIENCE")}
+        if any(auth.values()) and not all(auth.values()):
+            missing = ", ".join(name for name, value in auth.items() if not value)
+            raise ConfigurationError(
+                f"AUTH_JWKS_URL, AUTH_ISSUER and AUTH_AUDIENCE go together; {missing} unset"
+            )
+
         return cls(
             stocks_table=text("STOCKS_TABLE"),
             leaderboards_table=text("LEADERBOARDS_TABLE"),
@@ -131,6 +142,10 @@ class Settings:
             races_stream_shards=whole("RACES_STREAM_SHARDS", cls.races_stream_shards, 1),
             history_bucket=text("HISTORY_BUCKET"),
             live_iot_topic=text("LIVE_IOT_TOPIC") or cls.live_iot_topic,
+            auth_jwks_url=auth["AUTH_JWKS_URL"],
+            auth_issuer=auth["AUTH_ISSUER"],
+            auth_audience=auth["AUTH_AUDIENCE"],
+            auth_dev_key_file=text("AUTH_DEV_KEY_FILE") or cls.auth_dev_key_file,
             aws_endpoint_url=text("AWS_ENDPOINT_URL"),
             rates_api_url=text("RATES_API_URL"),
             rates_cache_ttl_seconds=ttl,

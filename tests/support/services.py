@@ -185,9 +185,18 @@ def boto_client(service: str, aws_env: dict[str, str]) -> Any:
     )
 
 
+# One development signing key for every process the test session starts (serve, dev-token),
+# outside the user's home.
+DEV_KEY_FILE = Path(tempfile.gettempdir()) / f"portside-tests-{os.getpid()}" / "dev-key.pem"
+
+
 def base_env(**settings: str) -> dict[str, str]:
     """A minimal environment for a child process: nothing of the caller's configuration leaks."""
-    env = {"PATH": os.environ.get("PATH", ""), "HOME": os.environ.get("HOME", "/root")}
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": os.environ.get("HOME", "/root"),
+        "AUTH_DEV_KEY_FILE": str(DEV_KEY_FILE),
+    }
     env.update(settings)
     return env
 

@@ -83,3 +83,25 @@ def test_redis_is_optional_only_while_it_just_caches_rates(
     holds_boards = bootstrap(Settings(redis_url="redis://127.0.0.1:1/0")).readiness
     assert [(c.name, c.required) for c in cache_only if c.name == "redis"] == [("redis", False)]
     assert [(c.name, c.required) for c in holds_boards] == [("redis", True)]
+
+
+def test_auth_variables_are_read_together() -> None:
+    settings = Settings.from_env(
+        {
+            "AUTH_JWKS_URL": "https://idp.example/jwks.json",
+            "AUTH_ISSUER": "https://idp.example",
+            "AUTH_AUDIENCE": "client",
+            "AUTH_DEV_KEY_FILE": "/tmp/key.pem",
+        }
+    )
+    assert (settings.auth_jwks_url, settings.auth_issuer, settings.auth_audience) == (
+        "https://idp.example/jwks.json", "https://idp.example", "client"
+    )  # fmt: skip
+    assert settings.auth_dev_key_file == "/tmp/key.pem"
+    assert Settings.from_env({}).auth_dev_key_file == "~/.portside/dev-signing-key.pem"
+    with pytest.raises(ConfigurationError, match="AUTH_AUDIENCE unset"):
+        Settings.from_env({"AUTH_JWKS_URL": "https://idp.example/jwks.json", "AUTH_ISSUER": "x"})
+    real = bootstrap(
+        Settings.from_env({"AUTH_JWKS_URL": "u", "AUTH_ISSUER": "i", "AUTH_AUDIENCE": "a"})
+    )
+    assert real.dev_identity is None  # no development provider beside a real one

@@ -43,6 +43,20 @@ class InvalidInputError(DomainError):
         self.errors = errors
 
 
+class UnauthenticatedError(DomainError):
+    """No valid credentials: missing, expired, forged, unsigned or for another audience."""
+
+    code = "unauthenticated"
+    title = "Authentication required"
+
+
+class ForbiddenError(DomainError):
+    """The authenticated caller may not do this (not the owner, not the host)."""
+
+    code = "forbidden"
+    title = "Not allowed"
+
+
 class ConflictError(DomainError):
     code = "conflict"
     title = "Conflict"

@@ -20,6 +20,7 @@ from entrypoints.http.leaderboards import leaderboards_router
 from entrypoints.http.orders import orders_router
 from entrypoints.http.races import races_router
 from entrypoints.http.stocks import stocks_router
+from entrypoints.http.trivia import trivia_router
 from entrypoints.logs import request_id
 
 _SAFE_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
@@ -128,4 +129,7 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(leaderboards_router(services.leaderboards))
     app.include_router(orders_router(services.orders))
     app.include_router(races_router(services.races, services.race_stream))
+    dev = services.dev_identity
+    jwks = None if dev is None else lambda: dev().jwks()
+    app.include_router(trivia_router(services.trivia, services.tokens, jwks))
     return app

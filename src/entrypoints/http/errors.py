@@ -20,8 +20,10 @@ from domain.shared.errors import (
     ConflictError,
     DomainError,
     FieldError,
+    ForbiddenError,
     InvalidInputError,
     NotFoundError,
+    UnauthenticatedError,
     UnavailableError,
 )
 from entrypoints.logs import request_id
@@ -41,12 +43,15 @@ class Problem(BaseModel):
 
 PROBLEM_RESPONSES: dict[int, dict[str, Any]] = {
     401: {"model": Problem, "description": "Missing or invalid credentials"},
+    403: {"model": Problem, "description": "The caller may not do this"},
     404: {"model": Problem, "description": "Unknown resource"},
     422: {"model": Problem, "description": "Invalid input; `errors` names each field"},
     503: {"model": Problem, "description": "A dependency is unavailable (see Retry-After)"},
 }
 
 _STATUS_BY_ERROR: tuple[tuple[type[DomainError], int], ...] = (
+    (UnauthenticatedError, 401),
+    (ForbiddenError, 403),
     (NotFoundError, 404),
     (InvalidInputError, 422),
     (ConflictError, 409),
@@ -85,6 +90,8 @@ def _domain_error(_: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, UnavailableError):
         headers = {"Retry-After": str(exc.retry_after_seconds)}
         log.warning("%s: %s", exc.code, exc.detail, exc_info=exc.__cause__ is not None)
+    if isinstance(exc, UnauthenticatedError):
+        headers = {"WWW-Authenticate": 'Bearer realm="portside"'}  # RFC 6750
     errors = exc.errors if isinstance(exc, InvalidInputError) else ()
     return problem(status, exc.code, exc.title, exc.detail, errors=errors, headers=headers)
 

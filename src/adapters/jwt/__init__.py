@@ -1,0 +1,1 @@
+"""Adapters on JSON Web Tokens (PyJWT), with their keys from a JWKS."""

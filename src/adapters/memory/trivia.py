@@ -1,0 +1,136 @@
+"""In-memory trivia adapters (the embedded default and the unit-test fakes)."""
+
+from __future__ import annotations
+
+import threading
+
+from domain.trivia.errors import InvalidCursorError, InvalidTokenError
+from domain.trivia.model import Quiz, parse_quiz
+
+DEMO_AUTHOR = "portside"
+DEMO_QUIZZES: tuple[dict[str, object], ...] = (
+    {
+        "name": "Serverless basics",
+        "description": "Lambda, queues and streams.",
+        "category": "aws",
+        "leaderboardPolicy": "best",
+        "questions": [
+            {
+                "text": "What is the largest batch a Kinesis event source hands Lambda?",
+                "options": ["100", "1,000", "10,000"],
+                "correct": 2,
+                "followUp": "BatchSize goes up to 10,000 records.",
+            },
+            {
+                "text": "Which service keeps a key-value item of up to 400 KB?",
+                "answer": "DynamoDB",
+                "alternatives": ["Amazon DynamoDB"],
+            },
+            {
+                "text": "How long may one Lambda invocation run at most, in minutes?",
+                "options": ["5", "15", "60"],
+                "correct": 1,
+            },
+        ],
+    },
+    {
+        "name": "Capitals",
+        "description": "Where the government sits.",
+        "category": "geography",
+        "questions": [
+            {"text": "Capital of Australia?", "answer": "Canberra"},
+            {"text": "Capital of Canada?", "options": ["Toronto", "Ottawa"], "correct": 1},
+            {
+                "text": "Capital of Switzerland?",
+                "answer": "Bern",
+                "alternatives": ["Berne"],
+                "followUp": "Officially the 'federal city'.",
+            },
+            {"text": "Capital of Japan?", "options": ["Kyoto", "Osaka", "Tokyo"], "correct": 2},
+        ],
+    },
+    {
+        "name": "Elements",
+        "description": "The periodic table.",
+        "category": "science",
+        "questions": [
+            {"text": "Symbol of gold?", "answer": "Au"},
+            {"text": "Lightest element?", "options": ["Helium", "Hydrogen"], "correct": 1},
+        ],
+    },
+)
+
+
+def demo_quizzes() -> list[Quiz]:
+    """The demo games of the embedded default, active and owned by ``portside``."""
+    return [
+        Quiz(f"demo-{i}", DEMO_AUTHOR, parse_quiz(raw), active=True, created_at=i)
+        for i, raw in enumerate(DEMO_QUIZZES, start=1)
+    ]
+
+
+def _order(quiz: Quiz) -> tuple[int, str]:
+    """Newest first; the id breaks ties (quizzes created in the same millisecond)."""
+    return (-quiz.created_at, quiz.quiz_id)
+
+
+class InMemoryQuizStore:
+    """QuizStore in a dict (quizzes are immutable values, so no copies are needed)."""
+
+    def __init__(self, quizzes: list[Quiz] | None = None) -> None:
+        self._quizzes = {q.quiz_id: q for q in quizzes or []}
+        self._lock = threading.Lock()
+
+    async def put(self, quiz: Quiz) -> None:
+        with self._lock:
+            self._quizzes[quiz.quiz_id] = quiz
+
+    async def get(self, quiz_id: str) -> Quiz | None:
+        return self._quizzes.get(quiz_id)
+
+    async def delete(self, quiz_id: str) -> None:
+        with self._lock:
+            self._quizzes.pop(quiz_id, None)
+
+    async def by_owner(self, owner: str) -> list[Quiz]:
+        with self._lock:
+            return sorted((q for q in self._quizzes.values() if q.owner == owner), key=_order)
+
+    async def active(
+        self, category: str | None, limit: int, cursor: str | None
+    ) -> tuple[list[Quiz], str | None]:
+        with self._lock:
+            games = sorted(
+                (
+                    q
+                    for q in self._quizzes.values()
+                    if q.active and category in (None, q.content.category)
+                ),
+                key=_order,
+            )
+        if cursor:
+            after = _cursor_key(cursor)
+            games = [q for q in games if _order(q) > after]
+        page = games[:limit]
+        more = len(games) > limit
+        return page, (f"{page[-1].created_at}.{page[-1].quiz_id}" if more else None)
+
+
+def _cursor_key(cursor: str) -> tuple[int, str]:
+    created, _, quiz_id = cursor.partition(".")
+    if not created.isdigit() or not quiz_id:
+        raise InvalidCursorError()
+    return (-int(created), quiz_id)
+
+
+class InMemoryTokenVerifier:
+    """TokenVerifier over a fixed table of tokens (for tests of code that needs identity)."""
+
+    def __init__(self, players_by_token: dict[str, str]) -> None:
+        self._players = dict(players_by_token)
+
+    async def verify(self, token: str) -> str:
+        player = self._players.get(token)
+        if player is None:
+            raise InvalidTokenError("The token is not valid.")
+        return player

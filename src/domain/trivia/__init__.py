@@ -1,0 +1,1 @@
+"""Trivia: the Simple Trivia Service's quizzes, games, progress, wallet and marketplace."""

@@ -1,0 +1,168 @@
+"""HTTP routes of the trivia context. Every route needs a bearer token; the player is who the
+token says, never a body, path or query field."""
+
+# No ``from __future__ import annotations``: FastAPI must see the route-local ``Player``
+# dependency type itself, not its name.
+import json
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+
+from domain.shared.errors import FieldError, InvalidInputError
+from domain.trivia.errors import InvalidTokenError
+from domain.trivia.model import Question, Quiz, ScoredPlay, public_questions
+from domain.trivia.service import TriviaService
+from entrypoints.http.errors import PROBLEM_RESPONSES
+from ports.trivia import TokenVerifier
+
+_RESPONSES: dict[int | str, dict[str, Any]] = {
+    s: PROBLEM_RESPONSES[s] for s in (401, 403, 404, 422)
+}
+
+
+def trivia_router(
+    service: TriviaService,
+    tokens: TokenVerifier,
+    jwks: Callable[[], dict[str, Any]] | None = None,
+) -> APIRouter:
+    """Trivia routes; with ``jwks`` (the embedded development identity provider) also
+    ``/.well-known/jwks.json``."""
+    router = APIRouter(tags=["trivia"], responses=_RESPONSES)
+
+    async def player(request: Request) -> str:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise InvalidTokenError("A bearer token is required (Authorization: Bearer <JWT>).")
+        return await tokens.verify(token.strip())
+
+    Player = Annotated[str, Depends(player)]
+
+    @router.post("/quizzes", status_code=201)
+    async def create_quiz(request: Request, me: Player) -> JSONResponse:
+        quiz = await service.create(me, await _body(request))
+        return JSONResponse(quiz_json(quiz), 201)
+
+    @router.get("/quizzes/mine")
+    async def my_quizzes(me: Player) -> dict[str, Any]:
+        return {"quizzes": [summary_json(q) for q in await service.mine(me)]}
+
+    @router.get("/quizzes/{quiz_id}")
+    async def get_quiz(quiz_id: str, me: Player) -> dict[str, Any]:
+        return quiz_json(await service.owned(me, quiz_id))
+
+    @router.put("/quizzes/{quiz_id}")
+    async def put_quiz(quiz_id: str, request: Request, me: Player) -> dict[str, Any]:
+        return quiz_json(await service.update(me, quiz_id, await _body(request)))
+
+    @router.delete("/quizzes/{quiz_id}", status_code=204)
+    async def delete_quiz(quiz_id: str, me: Player) -> None:
+        await service.delete(me, quiz_id)
+
+    @router.post("/quizzes/{quiz_id}/activate")
+    async def activate(quiz_id: str, me: Player) -> dict[str, Any]:
+        return summary_json(await service.activate(me, quiz_id))
+
+    @router.get("/games")
+    async def games(
+        _: Player,
+        category: Annotated[str | None, Query(max_length=50)] = None,
+        cursor: Annotated[str | None, Query(max_length=200)] = None,
+    ) -> dict[str, Any]:
+        page, following = await service.games(category, cursor)
+        return {"games": [game_json(q) for q in page], "cursor": following}
+
+    @router.get("/games/{quiz_id}")
+    async def game(quiz_id: str, _: Player) -> dict[str, Any]:
+        quiz = await service.game(quiz_id)
+        return {**game_json(quiz), "questions": public_questions(quiz)}
+
+    @router.post("/games/{quiz_id}/answers")
+    async def answers(quiz_id: str, request: Request, me: Player) -> dict[str, Any]:
+        scored, recorded = await service.play(me, quiz_id, await _body(request))
+        return {**scored_json(scored), "recorded": recorded}
+
+    if jwks is not None:
+        publish = jwks
+
+        @router.get("/.well-known/jwks.json", tags=["identity"])
+        async def jwks_document() -> dict[str, Any]:
+            """The development identity provider's public key (embedded default only)."""
+            return publish()
+
+    return router
+
+
+async def _body(request: Request) -> Any:
+    try:
+        return json.loads(await request.body())
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidInputError(
+            "The body must be JSON.", (FieldError("body", "not valid JSON"),)
+        ) from exc
+
+
+def question_json(q: Question) -> dict[str, Any]:
+    out: dict[str, Any] = {"text": q.text}
+    if q.options is not None:
+        out |= {"options": list(q.options), "correct": q.correct}
+    else:
+        out |= {"answer": q.answer, "alternatives": list(q.alternatives)}
+    if q.follow_up is not None:
+        out["followUp"] = q.follow_up
+    if q.round is not None:
+        out["round"] = q.round
+    return out
+
+
+def quiz_json(quiz: Quiz) -> dict[str, Any]:
+    """The full quiz, answers included: for its owner only."""
+    c = quiz.content
+    return {
+        "quizId": quiz.quiz_id,
+        "owner": quiz.owner,
+        "name": c.name,
+        "description": c.description,
+        "category": c.category,
+        "mode": c.mode.value,
+        "leaderboardPolicy": c.policy.value,
+        "active": quiz.active,
+        "purchasedFrom": quiz.source,
+        "questions": [question_json(q) for q in c.questions],
+    }
+
+
+def summary_json(quiz: Quiz) -> dict[str, Any]:
+    c = quiz.content
+    return {
+        "quizId": quiz.quiz_id,
+        "name": c.name,
+        "category": c.category,
+        "mode": c.mode.value,
+        "active": quiz.active,
+        "questionCount": len(c.questions),
+    }
+
+
+def game_json(quiz: Quiz) -> dict[str, Any]:
+    c = quiz.content
+    return {"quizId": quiz.quiz_id, "name": c.name, "category": c.category, "author": quiz.owner}
+
+
+def scored_json(scored: ScoredPlay) -> dict[str, Any]:
+    return {
+        "score": format(scored.score, "f"),
+        "correct": scored.correct,
+        "total": scored.total,
+        "answers": [
+            {
+                "questionNumber": row.number,
+                "given": row.given,
+                "correct": row.correct,
+                "answer": row.answer,
+                "followUp": row.follow_up,
+            }
+            for row in scored.answers
+        ],
+    }

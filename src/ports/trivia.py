@@ -1,0 +1,48 @@
+"""Ports of the trivia context."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from domain.trivia.model import Quiz
+
+
+class TokenVerifier(Protocol):
+    """Checks a bearer token and says who the player is.
+
+    Raises InvalidTokenError for any token that is not valid (missing claims, expired,
+    forged, unsigned, another issuer or audience), IdentityProviderUnavailableError when the
+    signing keys cannot be fetched.
+    """
+
+    async def verify(self, token: str) -> str:
+        """The player's username (``cognito:username``, else ``username``, else ``sub``)."""
+        ...
+
+
+class QuizStore(Protocol):
+    """Quizzes by id, by owner, and active games by category, newest first.
+
+    Raises TriviaStoreUnavailableError when the store cannot answer.
+    """
+
+    async def put(self, quiz: Quiz) -> None:
+        """Create or replace the quiz."""
+        ...
+
+    async def get(self, quiz_id: str) -> Quiz | None: ...
+
+    async def delete(self, quiz_id: str) -> None:
+        """Remove the quiz (and its game listing); nothing if it is not there."""
+        ...
+
+    async def by_owner(self, owner: str) -> list[Quiz]:
+        """The owner's quizzes, newest first."""
+        ...
+
+    async def active(
+        self, category: str | None, limit: int, cursor: str | None
+    ) -> tuple[list[Quiz], str | None]:
+        """Active games (all categories, or one), newest first, a page at a time; the
+        cursor continues where the last page ended (None: no more)."""
+        ...

@@ -1,0 +1,167 @@
+"""Trivia over HTTP on the embedded default, as a new user runs it: ``portside serve`` and
+tokens from ``portside dev-token``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import jwt
+import pytest
+
+from tests.support.services import base_env, run_portside, start_portside
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    process, url = start_portside(base_env())
+    yield url
+    process.stop_gracefully()
+
+
+def token(user: str) -> str:
+    done = run_portside(base_env(), "dev-token", "--user", user)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("\n") == 1  # the token alone
+    return done.stdout.strip()
+
+
+def as_user(url: str, user: str) -> httpx.Client:
+    return httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token(user)}"})
+
+
+QUIZ = {
+    "name": "Bridges",
+    "category": "engineering",
+    "questions": [
+        {"text": "Longest suspension span?", "options": ["Akashi", "Golden Gate"], "correct": 0},
+        {"text": "City of the Golden Gate?", "answer": "San Francisco", "alternatives": ["SF"]},
+    ],
+}
+
+
+def test_a_player_lists_plays_and_sees_the_answers_only_after(server: str) -> None:
+    with as_user(server, "ann") as ann:
+        games = ann.get("/games").json()
+        assert {g["quizId"] for g in games["games"]} >= {"demo-1", "demo-2", "demo-3"}
+        assert games["cursor"] is None
+        geography = ann.get("/games", params={"category": "geography"}).json()["games"]
+        assert [g["name"] for g in geography] == ["Capitals"]
+        shown = ann.get("/games/demo-2")
+        assert shown.status_code == 200
+        for hidden in ("Canberra", "Bern", "Berne", '"correct"', "answer", "followUp", "federal"):
+            assert hidden not in shown.text
+        assert [q["number"] for q in shown.json()["questions"]] == [1, 2, 3, 4]
+        responses = [
+            {"questionNumber": 1, "answer": "canberra "},
+            {"questionNumber": 2, "answer": 1},
+            {"questionNumber": 3, "answer": "Zurich"},
+        ]
+        played = ann.post("/games/demo-2/answers", json={"responses": responses})
+        assert played.status_code == 200
+        body = played.json()
+        assert (body["score"], body["correct"], body["total"]) == ("50.00", 2, 4)
+        assert [a["answer"] for a in body["answers"]] == ["Canberra", 1, "Bern", 2]
+        assert body["answers"][2]["followUp"] == "Officially the 'federal city'."
+        assert body["recorded"] is True
+
+
+def test_authors_own_their_quizzes_and_identity_comes_only_from_the_token(server: str) -> None:
+    with as_user(server, "ann") as ann, as_user(server, "bob") as bob:
+        # A body that tries to set the owner changes nothing: the token says who.
+        made = ann.post("/quizzes", json={**QUIZ, "owner": "bob", "author": "bob"})
+        assert made.status_code == 201
+        quiz = made.json()
+        assert quiz["owner"] == "ann"
+        quiz_id = quiz["quizId"]
+        assert [q["quizId"] for q in ann.get("/quizzes/mine").json()["quizzes"]] == [quiz_id]
+        assert bob.get("/quizzes/mine").json() == {"quizzes": []}
+        assert ann.get(f"/quizzes/{quiz_id}").json()["questions"][0]["correct"] == 0
+        for response in (
+            bob.get(f"/quizzes/{quiz_id}"),
+            bob.put(f"/quizzes/{quiz_id}", json=QUIZ),
+            bob.delete(f"/quizzes/{quiz_id}"),
+            bob.post(f"/quizzes/{quiz_id}/activate"),
+        ):
+            assert response.status_code == 403
+            assert response.headers["content-type"] == "application/problem+json"
+            assert "Golden Gate" not in response.text
+        assert bob.get(f"/games/{quiz_id}").status_code == 404  # not active yet
+        assert ann.post(f"/quizzes/{quiz_id}/activate").json()["active"] is True
+        listed = bob.get("/games", params={"category": "engineering"}).json()["games"]
+        assert listed == [
+            {"quizId": quiz_id, "name": "Bridges", "category": "engineering", "author": "ann"}
+        ]
+        own = ann.post(f"/games/{quiz_id}/answers", json={"responses": []}).json()
+        assert own["recorded"] is False  # an author's own play is scored, not recorded
+        assert ann.delete(f"/quizzes/{quiz_id}").status_code == 204
+        assert bob.get(f"/games/{quiz_id}").status_code == 404
+
+
+def test_invalid_quizzes_and_responses_get_422_naming_the_field(server: str) -> None:
+    with as_user(server, "ann") as ann:
+        bad = ann.post("/quizzes", json={**QUIZ, "questions": [{"text": "q", "options": ["a"]}]})
+        assert bad.status_code == 422
+        fields = {e["field"] for e in bad.json()["errors"]}
+        assert fields == {"questions[0].options", "questions[0].correct"}
+        assert ann.post("/quizzes", content=b"{not json").status_code == 422
+        wrong = ann.post("/games/demo-1/answers", json={"responses": [{"questionNumber": 7}]})
+        assert wrong.status_code == 422
+        assert ann.get("/games", params={"cursor": "nonsense"}).status_code == 422
+
+
+@pytest.mark.parametrize(
+    "authorization",
+    [
+        None,
+        "Bearer",
+        "Basic YW5uOnNlY3JldA==",
+        "Bearer not-a-jwt",
+    ],
+)
+def test_every_trivia_route_needs_a_valid_token(server: str, authorization: str | None) -> None:
+    headers = {"Authorization": authorization} if authorization else {}
+    for method, path in [
+        ("GET", "/games"),
+        ("GET", "/games/demo-1"),
+        ("POST", "/games/demo-1/answers"),
+        ("POST", "/quizzes"),
+        ("GET", "/quizzes/mine"),
+        ("GET", "/quizzes/demo-1"),
+        ("POST", "/quizzes/demo-1/activate"),
+    ]:
+        response = httpx.request(method, server + path, headers=headers, json={"responses": []})
+        assert response.status_code == 401, (method, path)
+        assert response.headers["www-authenticate"].startswith("Bearer")
+        assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_the_dev_provider_publishes_its_key_and_its_tokens_verify_with_it(server: str) -> None:
+    jwks = httpx.get(f"{server}/.well-known/jwks.json").json()
+    (key,) = jwks["keys"]
+    assert (key["kty"], key["alg"], key["use"]) == ("RSA", "RS256", "sig")
+    minted = token("carol")
+    public = jwt.PyJWK(key).key
+    claims = jwt.decode(minted, public, algorithms=["RS256"], audience="portside")
+    assert claims["cognito:username"] == claims["sub"] == "carol"
+    assert (claims["iss"], claims["token_use"], claims["exp"] - claims["iat"]) == (
+        "portside-dev", "id", 3600
+    )  # fmt: skip
+    # The same claims, unsigned, are refused.
+    unsigned = jwt.encode(claims, None, "none", headers={"kid": key["kid"]})
+    assert (
+        httpx.get(f"{server}/games", headers={"Authorization": f"Bearer {unsigned}"}).status_code
+        == 401
+    )
+
+
+def test_dev_tokens_are_refused_when_a_real_issuer_is_configured() -> None:
+    real = {
+        "AUTH_JWKS_URL": "http://127.0.0.1:9/jwks.json",
+        "AUTH_ISSUER": "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_X",
+        "AUTH_AUDIENCE": "client",
+    }
+    done = run_portside(base_env(**real), "dev-token", "--user", "ann")
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert "refused" in done.stderr

@@ -1,0 +1,214 @@
+"""Trivia: quiz validation, server-side scoring and ownership, on in-memory adapters."""
+
+from __future__ import annotations
+
+import copy
+import json
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from adapters.memory.shared import ManualClock
+from adapters.memory.trivia import DEMO_QUIZZES, InMemoryQuizStore, demo_quizzes
+from domain.trivia.errors import (
+    GameNotFoundError,
+    InvalidCursorError,
+    InvalidQuizError,
+    InvalidResponsesError,
+    NotQuizOwnerError,
+    QuizNotFoundError,
+)
+from domain.trivia.model import LeaderboardPolicy, Mode, parse_quiz, public_questions
+from domain.trivia.service import TriviaService
+
+pytestmark = pytest.mark.anyio
+
+
+def a_quiz(**change: Any) -> dict[str, Any]:
+    quiz: dict[str, Any] = {
+        "name": "Rivers",
+        "description": "Long ones.",
+        "category": "geography",
+        "questions": [
+            {"text": "Longest river?", "options": ["Nile", "Rhine", "Seine"], "correct": 0},
+            {"text": "River through Vienna?", "answer": "Danube", "alternatives": ["Donau"]},
+            {"text": "River through Paris?", "options": ["Thames", "Seine"], "correct": 1},
+            {"text": "River through Rome?", "answer": "Tiber", "followUp": "Tevere locally."},
+        ],
+        **change,
+    }
+    return quiz
+
+
+def service() -> tuple[TriviaService, ManualClock]:
+    clock = ManualClock(datetime(2026, 11, 23, tzinfo=UTC))
+    return TriviaService(InMemoryQuizStore(demo_quizzes()), clock), clock
+
+
+def fields_of(exc: pytest.ExceptionInfo[InvalidQuizError]) -> set[str]:
+    return {e.field for e in exc.value.errors}
+
+
+def test_a_quiz_mixes_question_types_with_defaults() -> None:
+    content = parse_quiz(a_quiz())
+    assert (content.mode, content.policy) == (Mode.SINGLE, LeaderboardPolicy.FIRST)
+    assert [q.multiple_choice for q in content.questions] == [True, False, True, False]
+    assert content.questions[1].alternatives == ("Donau",)
+    assert content.questions[3].follow_up == "Tevere locally."
+
+
+def one(**question: Any) -> dict[str, Any]:
+    """A quiz change: one question, text "q" unless given."""
+    return {"questions": [{"text": "q", **question}]}
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"name": ""}, "name"),
+        ({"name": "x" * 101}, "name"),
+        ({"category": None}, "category"),
+        ({"description": "x" * 1001}, "description"),
+        ({"mode": "solo"}, "mode"),
+        ({"leaderboardPolicy": "last"}, "leaderboardPolicy"),
+        ({"questions": []}, "questions"),
+        ({"questions": [{"text": "q", "answer": "a"}] * 101}, "questions"),
+        (one(options=["only"], correct=0), "questions[0].options"),
+        (one(options=list("abcde"), correct=0), "questions[0].options"),
+        (one(options=["a", "b"], correct=2), "questions[0].correct"),
+        (one(options=["a", "b"], correct=True), "questions[0].correct"),
+        (one(options=["a", "b"]), "questions[0].correct"),
+        (one(options=["a", " "], correct=0), "questions[0].options[1]"),
+        (one(text="", answer="a"), "questions[0].text"),
+        (one(text="x" * 501, answer="a"), "questions[0].text"),
+        (one(), "questions[0].answer"),
+        (one(answer="a", alternatives="b"), "questions[0].alternatives"),
+        (one(answer="a", round=0), "questions[0].round"),
+        (one(answer="a", followUp="x" * 1001), "questions[0].followUp"),
+        (one(answer="a", options=["a", "b"], correct=0), "questions[0]"),
+        ({"questions": ["q"]}, "questions[0]"),
+    ],
+)
+def test_invalid_quizzes_name_the_field(change: dict[str, Any], field: str) -> None:
+    with pytest.raises(InvalidQuizError) as exc:
+        parse_quiz(a_quiz(**change))
+    assert field in fields_of(exc)
+
+
+def test_every_bad_field_is_named_at_once() -> None:
+    with pytest.raises(InvalidQuizError) as exc:
+        parse_quiz(a_quiz(name="", category="", mode="x"))
+    assert {"name", "category", "mode"} <= fields_of(exc)
+
+
+def test_players_see_questions_without_any_answer() -> None:
+    (quiz, *_) = demo_quizzes()
+    shown = json.dumps(public_questions(quiz))
+    for q in quiz.content.questions:
+        assert set(public_questions(quiz)[0]) <= {"number", "text", "options", "round"}
+        if q.answer is not None:
+            assert q.answer not in shown
+        if q.follow_up is not None:
+            assert q.follow_up not in shown
+    assert "correct" not in shown
+
+
+async def test_scoring_is_done_here_and_open_answers_match_loosely() -> None:
+    svc, _ = service()
+    quiz = await svc.activate("ann", (await svc.create("ann", a_quiz())).quiz_id)
+    responses = [
+        {"questionNumber": 1, "answer": 0},
+        {"questionNumber": 2, "answer": "  dONAU "},
+        {"questionNumber": 3, "answer": 0},
+    ]  # question 4 unanswered: wrong
+    scored, recorded = await svc.play("bob", quiz.quiz_id, {"responses": responses})
+    assert (scored.score, scored.correct, scored.total, recorded) == (Decimal("50.00"), 2, 4, True)
+    assert [(r.correct, r.answer) for r in scored.answers] == [
+        (True, 0), (True, "Danube"), (False, 1), (False, "Tiber")
+    ]  # fmt: skip
+    assert scored.answers[3].follow_up == "Tevere locally."
+
+
+async def test_scores_round_half_up_to_two_places() -> None:
+    svc, _ = service()
+    questions = [{"text": f"q{i}", "answer": "a"} for i in range(3)]
+    quiz = (await svc.create("ann", a_quiz(questions=questions))).quiz_id
+    await svc.activate("ann", quiz)
+    scored, _ = await svc.play("bob", quiz, {"responses": [{"questionNumber": 1, "answer": "a"}]})
+    assert scored.score == Decimal("33.33")
+    two = [{"questionNumber": n, "answer": "a"} for n in (1, 2)]
+    assert (await svc.play("bob", quiz, {"responses": two}))[0].score == Decimal("66.67")
+
+
+async def test_an_author_s_own_play_is_scored_but_not_recorded() -> None:
+    svc, _ = service()
+    scored, recorded = await svc.play("portside", "demo-3", {"responses": []})
+    assert (scored.correct, scored.total, recorded) == (0, 2, False)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        None,
+        {"responses": "all"},
+        {"responses": [{"questionNumber": 0, "answer": 1}]},
+        {"responses": [{"questionNumber": 9, "answer": 1}]},
+        {"responses": [{"questionNumber": 1, "answer": 1}, {"questionNumber": 1, "answer": 0}]},
+        {"responses": [{"questionNumber": 1, "answer": [1]}]},
+        {"responses": [{"questionNumber": True, "answer": 1}]},
+    ],
+)
+async def test_bad_responses_are_refused(body: Any) -> None:
+    svc, _ = service()
+    with pytest.raises(InvalidResponsesError):
+        await svc.play("bob", "demo-3", body)
+
+
+async def test_only_the_owner_reads_changes_or_deletes_a_quiz() -> None:
+    svc, _ = service()
+    quiz = await svc.create("ann", a_quiz())
+    for attempt in (
+        svc.owned("bob", quiz.quiz_id),
+        svc.update("bob", quiz.quiz_id, a_quiz(name="Mine now")),
+        svc.delete("bob", quiz.quiz_id),
+        svc.activate("bob", quiz.quiz_id),
+    ):
+        with pytest.raises(NotQuizOwnerError):
+            await attempt
+    assert (await svc.owned("ann", quiz.quiz_id)).content.name == "Rivers"
+    renamed = await svc.update("ann", quiz.quiz_id, a_quiz(name="Rivers II"))
+    assert renamed.owner == "ann"
+    await svc.delete("ann", quiz.quiz_id)
+    with pytest.raises(QuizNotFoundError):
+        await svc.owned("ann", quiz.quiz_id)
+
+
+async def test_only_active_quizzes_are_games_listed_by_category_in_pages() -> None:
+    svc, clock = service()
+    draft = await svc.create("ann", a_quiz())
+    with pytest.raises(GameNotFoundError):
+        await svc.game(draft.quiz_id)
+    ids = []
+    for i in range(5):
+        clock.advance(timedelta(seconds=1))
+        quiz = await svc.create("ann", a_quiz(name=f"Rivers {i}", category="rivers"))
+        ids.append((await svc.activate("ann", quiz.quiz_id)).quiz_id)
+    pages, cursor = [], None
+    for _ in range(5):  # bounded
+        page, cursor = await svc.games("rivers", cursor, limit=2)
+        pages.append([q.quiz_id for q in page])
+        if cursor is None:
+            break
+    assert pages == [ids[::-1][0:2], ids[::-1][2:4], ids[::-1][4:]]
+    everything, _ = await svc.games(None, None, limit=100)
+    assert {q.content.category for q in everything} == {"aws", "geography", "science", "rivers"}
+    assert draft.quiz_id not in {q.quiz_id for q in everything}
+    with pytest.raises(InvalidCursorError):
+        await svc.games(None, "not-a-cursor")
+
+
+def test_the_demo_quizzes_are_valid() -> None:
+    for raw in DEMO_QUIZZES:
+        parse_quiz(copy.deepcopy(raw))

@@ -32,6 +32,7 @@ from adapters.memory.races import (
 )
 from adapters.memory.shared import (
     InMemoryDeadLetters,
+    InMemoryEventBus,
     InMemoryEventPublisher,
     InMemoryIdempotencyStore,
 )
@@ -41,7 +42,12 @@ from adapters.memory.stocks import (
     FixedRatesProvider,
     InMemoryStockRepository,
 )
-from adapters.memory.trivia import InMemoryQuizStore, demo_quizzes
+from adapters.memory.trivia import (
+    InMemoryPlayLog,
+    InMemoryProgressStore,
+    InMemoryQuizStore,
+    demo_quizzes,
+)
 from adapters.system.shared import SystemClock
 from domain.leaderboards.service import LeaderboardService, Submission
 from domain.orders.saga import InProcessOrchestrator, OrderSaga
@@ -50,6 +56,7 @@ from domain.races.model import RaceRules
 from domain.races.service import RaceService
 from domain.stocks.errors import InvalidStockRequestError
 from domain.stocks.service import StockValuationService
+from domain.trivia.progress import EXPERIENCE_EARNED, SCORE_RECORDED
 from domain.trivia.service import TriviaService
 from entrypoints.logs import configure_logging
 from entrypoints.settings import ConfigurationError, Settings
@@ -66,7 +73,7 @@ from ports.races import (
 )
 from ports.shared import DeadLetters, EventPublisher, IdempotencyStore
 from ports.stocks import RatesProvider, StockRepository
-from ports.trivia import TokenVerifier
+from ports.trivia import PlayLog, ProgressStore, QuizStore, TokenVerifier
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -197,7 +204,7 @@ def bootstrap(
         settings, clients, readiness, clock, dead_letters, payment_gateway, saga_orchestrator
     )
     races, stream = _races(settings, clients, readiness, clock, leaderboards)
-    trivia = TriviaService(InMemoryQuizStore(demo_quizzes()), clock)
+    trivia = _trivia(settings, clients, readiness, clock, leaderboards, dead_letters)
     tokens, dev = _identity(settings, clients)
     return Services(
         settings,
@@ -214,6 +221,46 @@ def bootstrap(
         readiness,
         clients.closers,
     )
+
+
+def _trivia(
+    settings: Settings,
+    clients: _Clients,
+    readiness: list[ReadinessCheck],
+    clock: SystemClock,
+    leaderboards: LeaderboardService,
+    dead_letters: DeadLetters,
+) -> TriviaService:
+    """Trivia's stores (``TRIVIA_TABLE``, else memory with demo quizzes) and its events:
+    on ``TRIVIA_TOPIC_ARN`` for the Lambda or container consumers, else on an in-process bus
+    whose subscribers are the service's own consumers."""
+    quizzes: QuizStore
+    plays: PlayLog
+    progress: ProgressStore
+    if settings.trivia_table:
+        from adapters.dynamodb.trivia import (
+            DynamoDBPlayLog,
+            DynamoDBProgressStore,
+            DynamoDBQuizStore,
+        )
+
+        table, dynamodb = settings.trivia_table, clients.dynamodb()
+        readiness.append(_table_check("triviaTable", dynamodb, table))
+        quizzes = DynamoDBQuizStore(dynamodb, table)
+        plays, progress = DynamoDBPlayLog(dynamodb, table), DynamoDBProgressStore(dynamodb, table)
+    else:
+        quizzes = InMemoryQuizStore(demo_quizzes())
+        plays, progress = InMemoryPlayLog(), InMemoryProgressStore()
+    if settings.trivia_topic_arn:
+        from adapters.sns.shared import SNSEventPublisher
+
+        topic = SNSEventPublisher(clients.sns(), settings.trivia_topic_arn)
+        return TriviaService(quizzes, plays, progress, leaderboards, topic, clock)
+    bus = InMemoryEventBus(dead_letters)
+    trivia = TriviaService(quizzes, plays, progress, leaderboards, bus, clock)
+    bus.subscribe(SCORE_RECORDED, trivia.record_score)
+    bus.subscribe(EXPERIENCE_EARNED, trivia.record_experience)
+    return trivia
 
 
 class _FirstUseTokenVerifier:
@@ -538,6 +585,21 @@ def init_aws(settings: Settings, *, demo_data: bool) -> list[str]:
         report.append(f"table {table}: {'created' if created else 'exists'}")
     report += _init_orders(settings, clients, demo_data)
     report += _init_races(settings, clients)
+    if settings.trivia_table:
+        from adapters.dynamodb.trivia import DynamoDBQuizStore, create_trivia_table
+
+        table = settings.trivia_table
+        created = create_trivia_table(clients.dynamodb(), table)
+        report.append(f"table {table}: {'created' if created else 'exists'}")
+        if demo_data:
+            store = DynamoDBQuizStore(clients.dynamodb(), table)
+
+            async def write_demo_quizzes() -> None:
+                for quiz in demo_quizzes():
+                    await store.put(quiz)
+
+            asyncio.run(write_demo_quizzes())
+            report.append(f"table {table}: {len(demo_quizzes())} demo quizzes written")
     if demo_data and (settings.leaderboards_table or settings.redis_url):
         services = bootstrap(settings)
         where = f"table {settings.leaderboards_table}" if settings.leaderboards_table else "redis"

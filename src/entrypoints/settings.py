@@ -34,6 +34,8 @@ class Settings:
     races_stream_shards: int = 2
     history_bucket: str | None = None
     live_iot_topic: str = "alleycat-subscribe"
+    trivia_table: str | None = None
+    trivia_topic_arn: str | None = None
     auth_jwks_url: str | None = None
     auth_issuer: str | None = None
     auth_audience: str | None = None
@@ -142,6 +144,8 @@ class Settings:
             races_stream_shards=whole("RACES_STREAM_SHARDS", cls.races_stream_shards, 1),
             history_bucket=text("HISTORY_BUCKET"),
             live_iot_topic=text("LIVE_IOT_TOPIC") or cls.live_iot_topic,
+            trivia_table=text("TRIVIA_TABLE"),
+            trivia_topic_arn=text("TRIVIA_TOPIC_ARN"),
             auth_jwks_url=auth["AUTH_JWKS_URL"],
             auth_issuer=auth["AUTH_ISSUER"],
             auth_audience=auth["AUTH_AUDIENCE"],

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from domain.trivia.model import Quiz
+from domain.trivia.progress import Progress
 
 
 class TokenVerifier(Protocol):
@@ -46,3 +47,22 @@ class QuizStore(Protocol):
         """Active games (all categories, or one), newest first, a page at a time; the
         cursor continues where the last page ended (None: no more)."""
         ...
+
+
+class PlayLog(Protocol):
+    """Which plays came first: the one question a ``first`` leaderboard policy needs answered
+    at play time, so that late or reordered deliveries cannot change it."""
+
+    async def claim_first(self, quiz_id: str, player: str) -> bool:
+        """Atomically: True for the player's first recorded play of the quiz, else False."""
+        ...
+
+
+class ProgressStore(Protocol):
+    """Experience and wins per player; each event is counted once per player."""
+
+    async def credit(self, event_id: str, username: str, experience: int, wins: int) -> Progress:
+        """Add to the player's progress unless this event was already credited to them."""
+        ...
+
+    async def get(self, username: str) -> Progress: ...

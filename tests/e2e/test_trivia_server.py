@@ -3,6 +3,8 @@ tokens from ``portside dev-token``."""
 
 from __future__ import annotations
 
+import time
+import uuid
 from collections.abc import Iterator
 
 import httpx
@@ -64,6 +66,28 @@ def test_a_player_lists_plays_and_sees_the_answers_only_after(server: str) -> No
         assert [a["answer"] for a in body["answers"]] == ["Canberra", 1, "Bern", 2]
         assert body["answers"][2]["followUp"] == "Officially the 'federal city'."
         assert body["recorded"] is True
+
+
+def test_moments_after_a_play_the_player_is_on_the_board_with_experience(server: str) -> None:
+    with as_user(server, "dave") as dave, as_user(server, "erin") as erin:
+        before = erin.get("/players/portside/progress").json()["experience"]
+        responses = [
+            {"questionNumber": 1, "answer": 2},
+            {"questionNumber": 2, "answer": "dynamodb"},
+        ]
+        assert dave.post("/games/demo-1/answers", json={"responses": responses}).status_code == 200
+        for _ in range(50):  # bounded: the in-process bus delivers within milliseconds
+            board = dave.get("/games/demo-1/leaderboard").json()
+            if board["me"] is not None:
+                break
+            time.sleep(0.05)
+        assert board["me"]["member"] == "dave"
+        assert board["me"]["score"] == "66.67"
+        assert "dave" in [e["member"] for e in board["entries"]]
+        progress = erin.get("/players/dave/progress").json()  # anyone may read it
+        assert progress == {"username": "dave", "experience": 2, "level": 0, "wins": 0}
+        royalty = erin.get("/players/portside/progress").json()["experience"]
+        assert royalty == before + 2  # the author earns the player's experience
 
 
 def test_authors_own_their_quizzes_and_identity_comes_only_from_the_token(server: str) -> None:
@@ -129,6 +153,8 @@ def test_every_trivia_route_needs_a_valid_token(server: str, authorization: str 
         ("GET", "/quizzes/mine"),
         ("GET", "/quizzes/demo-1"),
         ("POST", "/quizzes/demo-1/activate"),
+        ("GET", "/games/demo-1/leaderboard"),
+        ("GET", "/players/ann/progress"),
     ]:
         response = httpx.request(method, server + path, headers=headers, json={"responses": []})
         assert response.status_code == 401, (method, path)
@@ -165,3 +191,39 @@ def test_dev_tokens_are_refused_when_a_real_issuer_is_configured() -> None:
     assert done.returncode == 2
     assert done.stdout == ""
     assert "refused" in done.stderr
+
+
+def test_with_trivia_table_quizzes_and_progress_live_in_dynamodb(aws_env: dict[str, str]) -> None:
+    env = base_env(**aws_env, TRIVIA_TABLE=f"trivia-{uuid.uuid4().hex[:8]}")
+    made = run_portside(env, "init-aws", "--demo-data")
+    assert made.returncode == 0, made.stderr
+    assert "3 demo quizzes written" in made.stdout
+    process, url = start_portside(env)
+    try:
+        with as_user(url, "gwen") as gwen:
+            quiz_id = gwen.post("/quizzes", json=QUIZ).json()["quizId"]
+            assert gwen.post(f"/quizzes/{quiz_id}/activate").status_code == 200
+            assert next(g["quizId"] for g in gwen.get("/games").json()["games"]) == quiz_id
+            responses = [{"questionNumber": 1, "answer": 0}, {"questionNumber": 2, "answer": "sf"}]
+            assert (
+                gwen.post("/games/demo-3/answers", json={"responses": responses}).json()["score"]
+                == "0.00"
+            )
+        with as_user(url, "hal") as hal:
+            played = hal.post(f"/games/{quiz_id}/answers", json={"responses": responses})
+            assert played.json()["score"] == "100.00"
+            for _ in range(50):  # bounded
+                if hal.get("/players/gwen/progress").json()["experience"] == 2:
+                    break
+                time.sleep(0.05)
+            assert hal.get("/players/gwen/progress").json()["experience"] == 2  # royalty
+            assert hal.get("/players/hal/progress").json()["experience"] == 2
+    finally:
+        process.stop_gracefully()
+    # The quizzes outlive the server: they are in the table.
+    process, url = start_portside(env)
+    try:
+        with as_user(url, "gwen") as gwen:
+            assert [q["quizId"] for q in gwen.get("/quizzes/mine").json()["quizzes"]] == [quiz_id]
+    finally:
+        process.stop_gracefully()

@@ -10,8 +10,16 @@ from typing import Any
 
 import pytest
 
-from adapters.memory.shared import ManualClock
-from adapters.memory.trivia import DEMO_QUIZZES, InMemoryQuizStore, demo_quizzes
+from adapters.memory.leaderboards import InMemoryLeaderboardStore
+from adapters.memory.shared import InMemoryEventPublisher, ManualClock
+from adapters.memory.trivia import (
+    DEMO_QUIZZES,
+    InMemoryPlayLog,
+    InMemoryProgressStore,
+    InMemoryQuizStore,
+    demo_quizzes,
+)
+from domain.leaderboards.service import LeaderboardService
 from domain.trivia.errors import (
     GameNotFoundError,
     InvalidCursorError,
@@ -44,7 +52,15 @@ def a_quiz(**change: Any) -> dict[str, Any]:
 
 def service() -> tuple[TriviaService, ManualClock]:
     clock = ManualClock(datetime(2026, 11, 23, tzinfo=UTC))
-    return TriviaService(InMemoryQuizStore(demo_quizzes()), clock), clock
+    trivia = TriviaService(
+        InMemoryQuizStore(demo_quizzes()),
+        InMemoryPlayLog(),
+        InMemoryProgressStore(),
+        LeaderboardService(InMemoryLeaderboardStore(), clock),
+        InMemoryEventPublisher(),
+        clock,
+    )
+    return trivia, clock
 
 
 def fields_of(exc: pytest.ExceptionInfo[InvalidQuizError]) -> set[str]:

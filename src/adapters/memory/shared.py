@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import logging
+import random
 import threading
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from domain.shared.errors import UnavailableError
 from domain.shared.events import DomainEvent
 from domain.shared.idempotency import IdempotencyRecord, RecordStatus
+from ports.shared import DeadLetters
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +74,56 @@ class InMemoryEventPublisher:
 
     async def publish(self, event: DomainEvent) -> None:
         self.published.append(event)
+
+
+EventHandler = Callable[[DomainEvent], Awaitable[object]]
+
+
+class InMemoryEventBus:
+    """EventPublisher that delivers each event to its subscribers after ``publish`` returns,
+    as SNS would: asynchronously, retrying transient failures with bounded, jittered backoff,
+    and dead-lettering what still fails. The embedded default's stand-in for a topic."""
+
+    ATTEMPTS = 5
+
+    def __init__(self, dead_letters: DeadLetters, base_delay: float = 0.05) -> None:
+        self._handlers: dict[str, list[EventHandler]] = defaultdict(list)
+        self._dead_letters = dead_letters
+        self._base_delay = base_delay
+        self._pending: set[asyncio.Task[None]] = set()
+
+    def subscribe(self, name: str, handler: EventHandler) -> None:
+        self._handlers[name].append(handler)
+
+    async def publish(self, event: DomainEvent) -> None:
+        for handler in self._handlers[event.name]:
+            task = asyncio.get_running_loop().create_task(self._deliver(handler, event))
+            self._pending.add(task)  # a reference, so the task is not collected mid-flight
+            task.add_done_callback(self._pending.discard)
+
+    async def drain(self) -> None:
+        """Wait until every delivery so far has finished (tests, shutdown)."""
+        while self._pending:
+            await asyncio.gather(*list(self._pending))
+
+    async def _deliver(self, handler: EventHandler, event: DomainEvent) -> None:
+        for attempt in range(self.ATTEMPTS):
+            try:
+                await handler(event)
+                return
+            except UnavailableError as exc:
+                reason = exc.detail
+                delay = min(2.0, self._base_delay * 2**attempt)
+                await asyncio.sleep(random.uniform(delay / 2, delay))
+            except Exception as exc:  # a bug in a consumer: no retry will fix it
+                log.exception("event %s failed in %r", event.event_id, handler)
+                reason = f"{type(exc).__name__}: {exc}"
+                break
+        body = json.dumps({"eventId": event.event_id, "name": event.name, **event.payload})
+        try:
+            await self._dead_letters.send(event.name, body, reason)
+        except UnavailableError:
+            log.error("event %s not delivered and not dead-lettered: %s", event.event_id, body)
 
 
 class InMemoryDeadLetters:

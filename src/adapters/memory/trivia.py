@@ -6,6 +6,7 @@ import threading
 
 from domain.trivia.errors import InvalidCursorError, InvalidTokenError
 from domain.trivia.model import Quiz, parse_quiz
+from domain.trivia.progress import Progress
 
 DEMO_AUTHOR = "portside"
 DEMO_QUIZZES: tuple[dict[str, object], ...] = (
@@ -134,3 +135,40 @@ class InMemoryTokenVerifier:
         if player is None:
             raise InvalidTokenError("The token is not valid.")
         return player
+
+
+class InMemoryPlayLog:
+    """PlayLog in a set."""
+
+    def __init__(self) -> None:
+        self._played: set[tuple[str, str]] = set()
+        self._lock = threading.Lock()
+
+    async def claim_first(self, quiz_id: str, player: str) -> bool:
+        with self._lock:
+            if (quiz_id, player) in self._played:
+                return False
+            self._played.add((quiz_id, player))
+            return True
+
+
+class InMemoryProgressStore:
+    """ProgressStore in dicts, remembering the credited (event, player) pairs."""
+
+    def __init__(self) -> None:
+        self._progress: dict[str, Progress] = {}
+        self._credited: set[tuple[str, str]] = set()
+        self._lock = threading.Lock()
+
+    async def credit(self, event_id: str, username: str, experience: int, wins: int) -> Progress:
+        with self._lock:
+            current = self._progress.get(username, Progress(username))
+            if (event_id, username) in self._credited:
+                return current
+            self._credited.add((event_id, username))
+            updated = Progress(username, current.experience + experience, current.wins + wins)
+            self._progress[username] = updated
+            return updated
+
+    async def get(self, username: str) -> Progress:
+        return self._progress.get(username, Progress(username))

@@ -225,6 +225,31 @@ def _option(value: object, where: str, errors: list[FieldError]) -> str:
     return value.strip()
 
 
+def quiz_document(content: QuizContent) -> dict[str, Any]:
+    """The quiz in its wire shape, answers included (``parse_quiz`` reads it back)."""
+
+    def question(q: Question) -> dict[str, Any]:
+        out: dict[str, Any] = {"text": q.text}
+        if q.options is not None:
+            out |= {"options": list(q.options), "correct": q.correct}
+        else:
+            out |= {"answer": q.answer, "alternatives": list(q.alternatives)}
+        if q.follow_up is not None:
+            out["followUp"] = q.follow_up
+        if q.round is not None:
+            out["round"] = q.round
+        return out
+
+    return {
+        "name": content.name,
+        "description": content.description,
+        "category": content.category,
+        "mode": content.mode.value,
+        "leaderboardPolicy": content.policy.value,
+        "questions": [question(q) for q in content.questions],
+    }
+
+
 # -- playing ---------------------------------------------------------------------------------
 
 

@@ -1,26 +1,59 @@
-"""Trivia use cases: quiz authoring and single-player games."""
+"""Trivia use cases: quiz authoring, single-player games, and the consumers of the events a
+recorded play publishes (the quiz's board, the players' progress)."""
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from dataclasses import replace
+from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
+from domain.leaderboards.errors import BoardExistsError, BoardNotFoundError
+from domain.leaderboards.model import Page, Policy
+from domain.leaderboards.service import LeaderboardService, Submission
+from domain.shared.events import DomainEvent
 from domain.shared.time import to_millis
 from domain.trivia.errors import GameNotFoundError, NotQuizOwnerError, QuizNotFoundError
-from domain.trivia.model import Quiz, ScoredPlay, parse_quiz, parse_responses, score_play
-from ports.shared import Clock
-from ports.trivia import QuizStore
+from domain.trivia.model import (
+    LeaderboardPolicy,
+    Quiz,
+    ScoredPlay,
+    parse_quiz,
+    parse_responses,
+    score_play,
+)
+from domain.trivia.progress import EXPERIENCE_EARNED, SCORE_RECORDED, Progress
+from ports.shared import Clock, EventPublisher
+from ports.trivia import PlayLog, ProgressStore, QuizStore
 
 GAMES_PAGE = 20
+BOARD_TOP = 10
+
+
+def board_key(quiz_id: str) -> str:
+    return f"trivia-{quiz_id}"
 
 
 class TriviaService:
     """Quizzes belong to their author; players see games without answers and are scored
     here, never by the client."""
 
-    def __init__(self, quizzes: QuizStore, clock: Clock) -> None:
+    def __init__(
+        self,
+        quizzes: QuizStore,
+        plays: PlayLog,
+        progress: ProgressStore,
+        boards: LeaderboardService,
+        events: EventPublisher,
+        clock: Clock,
+    ) -> None:
         self._quizzes = quizzes
+        self._plays = plays
+        self._progress = progress
+        self._boards = boards
+        self._events = events
         self._clock = clock
 
     # -- authoring --------------------------------------------------------------------------
@@ -76,7 +109,86 @@ class TriviaService:
         return quiz
 
     async def play(self, player: str, quiz_id: str, raw: Any) -> tuple[ScoredPlay, bool]:
-        """Score a play server-side; also whether it is recorded (not the author's own)."""
+        """Score a play server-side; also whether it is recorded (not the author's own).
+
+        A recorded play publishes "score recorded" and "experience earned"; the board and the
+        progress follow asynchronously (``record_score``, ``record_experience``).
+        """
         quiz = await self.game(quiz_id)
         answers = parse_responses(raw, len(quiz.content.questions))
-        return score_play(quiz, player, answers), player != quiz.owner
+        scored = score_play(quiz, player, answers)
+        if player == quiz.owner:
+            return scored, False
+        # Decided now, not when the event arrives: late or reordered deliveries of two plays
+        # cannot make the second one count as the first.
+        first = await self._plays.claim_first(quiz_id, player)
+        play_id = uuid.uuid4().hex
+        at = to_millis(self._clock.now())
+        await self._events.publish(
+            DomainEvent(
+                f"{play_id}:score",
+                SCORE_RECORDED,
+                {
+                    "quizId": quiz_id,
+                    "player": player,
+                    "score": format(scored.score, "f"),
+                    "policy": quiz.content.policy.value,
+                    "first": first,
+                    "achievedAt": at,
+                },
+            )
+        )
+        await self._events.publish(
+            DomainEvent(
+                f"{play_id}:experience",
+                EXPERIENCE_EARNED,
+                {
+                    "quizId": quiz_id,
+                    "player": player,
+                    "author": quiz.owner,
+                    "experience": scored.correct,
+                    "achievedAt": at,
+                },
+            )
+        )
+        return scored, True
+
+    # -- consumers (idempotent: a duplicate or reordered delivery changes nothing) ----------
+
+    async def record_score(self, event: DomainEvent) -> None:
+        """Put a play on the quiz's board under the quiz's policy: ``best`` keeps the
+        highest score, ``first`` only the play that was the player's first."""
+        p = event.payload
+        policy = LeaderboardPolicy(p["policy"])
+        if policy is LeaderboardPolicy.FIRST and not p["first"]:
+            return
+        key = board_key(p["quizId"])
+        # BoardExistsError: the quiz's policy changed since its board was made; the board's
+        # policy stands (its entries were ranked under it).
+        with contextlib.suppress(BoardExistsError):
+            await self._boards.create_board(
+                key, Policy.FIRST if policy is LeaderboardPolicy.FIRST else Policy.BEST
+            )
+        achieved = datetime.fromtimestamp(int(p["achievedAt"]) / 1000, UTC)
+        await self._boards.submit(key, Submission(p["player"], Decimal(p["score"]), {}, achieved))
+
+    async def record_experience(self, event: DomainEvent) -> None:
+        """Credit the player's experience, and the same to the author as a royalty, each once
+        per event."""
+        p = event.payload
+        experience = int(p["experience"])
+        await self._progress.credit(event.event_id, p["player"], experience, 0)
+        await self._progress.credit(event.event_id, p["author"], experience, 0)
+
+    # -- reads ------------------------------------------------------------------------------
+
+    async def leaderboard(self, quiz_id: str, me: str) -> Page:
+        """The quiz's top 10 and the caller's own entry."""
+        await self.game(quiz_id)
+        try:
+            return await self._boards.page(board_key(quiz_id), BOARD_TOP, 0, me)
+        except BoardNotFoundError:
+            return Page(board_key(quiz_id), [], None, 0)  # nobody recorded yet
+
+    async def progress(self, username: str) -> Progress:
+        return await self._progress.get(username)

@@ -7,14 +7,15 @@ import json
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from domain.shared.errors import FieldError, InvalidInputError
 from domain.trivia.errors import InvalidTokenError
-from domain.trivia.model import Question, Quiz, ScoredPlay, public_questions
+from domain.trivia.model import Quiz, ScoredPlay, public_questions, quiz_document
 from domain.trivia.service import TriviaService
 from entrypoints.http.errors import PROBLEM_RESPONSES
+from entrypoints.http.leaderboards import entry_json
 from ports.trivia import TokenVerifier
 
 _RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -83,6 +84,30 @@ def trivia_router(
         scored, recorded = await service.play(me, quiz_id, await _body(request))
         return {**scored_json(scored), "recorded": recorded}
 
+    @router.get("/games/{quiz_id}/leaderboard")
+    async def leaderboard(quiz_id: str, me: Player) -> dict[str, Any]:
+        """The quiz's top 10 (members are usernames) and the caller's own entry."""
+        page = await service.leaderboard(quiz_id, me)
+        return {
+            "board": page.board,
+            "entries": [entry_json(e) for e in page.entries],
+            "me": entry_json(page.me) if page.me is not None else None,
+            "total": page.total,
+        }
+
+    @router.get("/players/{username}/progress")
+    async def progress(
+        username: Annotated[str, Path(min_length=1, max_length=128)], _: Player
+    ) -> dict[str, Any]:
+        """Anyone's progress, for any authenticated player."""
+        found = await service.progress(username)
+        return {
+            "username": found.username,
+            "experience": found.experience,
+            "level": found.level,
+            "wins": found.wins,
+        }
+
     if jwks is not None:
         publish = jwks
 
@@ -103,33 +128,14 @@ async def _body(request: Request) -> Any:
         ) from exc
 
 
-def question_json(q: Question) -> dict[str, Any]:
-    out: dict[str, Any] = {"text": q.text}
-    if q.options is not None:
-        out |= {"options": list(q.options), "correct": q.correct}
-    else:
-        out |= {"answer": q.answer, "alternatives": list(q.alternatives)}
-    if q.follow_up is not None:
-        out["followUp"] = q.follow_up
-    if q.round is not None:
-        out["round"] = q.round
-    return out
-
-
 def quiz_json(quiz: Quiz) -> dict[str, Any]:
     """The full quiz, answers included: for its owner only."""
-    c = quiz.content
     return {
         "quizId": quiz.quiz_id,
         "owner": quiz.owner,
-        "name": c.name,
-        "description": c.description,
-        "category": c.category,
-        "mode": c.mode.value,
-        "leaderboardPolicy": c.policy.value,
+        **quiz_document(quiz.content),
         "active": quiz.active,
         "purchasedFrom": quiz.source,
-        "questions": [question_json(q) for q in c.questions],
     }
 
 

@@ -1,0 +1,116 @@
+"""Lambda handlers of the trivia context, subscribed to ``TRIVIA_TOPIC_ARN`` (SNS).
+
+- ``score_handler``: "score recorded" events → the quiz's board (``trivia-<quizId>``).
+- ``progress_handler``: "experience earned" events → the player's and the author's progress.
+
+Each may be subscribed with a filter policy on the ``name`` message attribute; without one,
+the other consumer's events are skipped. Both are idempotent per event id, so SNS's
+at-least-once delivery and Lambda's retries change nothing twice. A transient failure raises,
+so Lambda retries the invocation; a message that can never be handled (not an event, a
+payload missing fields) goes to the dead letters with the reason and is not retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from domain.shared.errors import InvalidInputError
+from domain.shared.events import DomainEvent
+from domain.trivia.progress import EXPERIENCE_EARNED, SCORE_RECORDED
+from entrypoints.bootstrap import Services, bootstrap
+
+log = logging.getLogger(__name__)
+Run = Callable[[Awaitable[Any]], Any]
+SOURCE = "trivia.events"
+
+
+class PoisonEventError(ValueError):
+    """A message that is not a trivia event, or whose payload cannot be handled."""
+
+
+def parse_event(message: str) -> DomainEvent:
+    """The event in an SNS message (the publisher's JSON), or in the SNS envelope an SQS
+    subscription without raw delivery carries."""
+    try:
+        body = json.loads(message)
+        if isinstance(body, dict) and body.get("Type") == "Notification":
+            body = json.loads(body["Message"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise PoisonEventError(f"not JSON: {exc}") from exc
+    if not isinstance(body, dict):
+        raise PoisonEventError("an event must be a JSON object")
+    event_id, name = body.pop("eventId", None), body.pop("name", None)
+    if not isinstance(event_id, str) or not isinstance(name, str):
+        raise PoisonEventError("eventId and name are required strings")
+    return DomainEvent(event_id, name, body)
+
+
+class TriviaHandlers:
+    """The trivia consumers over one set of services; ``run`` drives a coroutine to the end."""
+
+    def __init__(self, services: Services, run: Run) -> None:
+        trivia = services.trivia
+        self._consumers: dict[str, Callable[[DomainEvent], Awaitable[None]]] = {
+            SCORE_RECORDED: trivia.record_score,
+            EXPERIENCE_EARNED: trivia.record_experience,
+        }
+        self._dead_letters = services.dead_letters
+        self._run = run
+
+    def score(self, event: dict[str, Any], context: Any) -> dict[str, int]:
+        return self._sns(event, SCORE_RECORDED)
+
+    def progress(self, event: dict[str, Any], context: Any) -> dict[str, int]:
+        return self._sns(event, EXPERIENCE_EARNED)
+
+    def _sns(self, event: dict[str, Any], name: str) -> dict[str, int]:
+        handled = 0
+        for record in event.get("Records") or []:
+            handled += self.handle(record["Sns"]["Message"], only=name)
+        return {"handled": handled}
+
+    def handle(self, message: str, only: str | None = None) -> bool:
+        """Handle one message (its consumer, or ``only`` that event's); False when skipped
+        or dead-lettered. UnavailableError propagates: the message is to be retried."""
+        try:
+            event = parse_event(message)
+        except PoisonEventError as exc:
+            self._dead_letter(message, str(exc))
+            return False
+        consumer = self._consumers.get(event.name)
+        if consumer is None or (only is not None and event.name != only):
+            return False  # another consumer's event (no filter policy on the subscription)
+        try:
+            self._run(consumer(event))
+        except (KeyError, TypeError, ValueError, InvalidInputError) as exc:
+            self._dead_letter(message, f"{event.name} {event.event_id}: {exc!r}")
+            return False
+        return True
+
+    def _dead_letter(self, message: str, reason: str) -> None:
+        log.warning("trivia event dead-lettered: %s", reason)
+        self._run(self._dead_letters.send(SOURCE, message, reason))
+
+
+# One event loop and one set of services per execution environment, built on first use.
+_handlers: TriviaHandlers | None = None
+
+
+def _get() -> TriviaHandlers:
+    global _handlers
+    if _handlers is None:
+        loop = asyncio.new_event_loop()
+        _handlers = TriviaHandlers(bootstrap(), loop.run_until_complete)
+    return _handlers
+
+
+def score_handler(event: dict[str, Any], context: Any) -> dict[str, int]:
+    return _get().score(event, context)
+
+
+def progress_handler(event: dict[str, Any], context: Any) -> dict[str, int]:
+    return _get().progress(event, context)

@@ -231,13 +231,17 @@ def _trivia(
     leaderboards: LeaderboardService,
     dead_letters: DeadLetters,
 ) -> TriviaService:
-    """Trivia's stores (``TRIVIA_TABLE``, else memory with demo quizzes) and its events:
+    """Trivia's stores (``TRIVIA_TABLE``, which also holds the quiz boards, so that consumers
+    in other processes write where the server reads; else memory with demo quizzes and the
+    shared leaderboard store) and its events:
     on ``TRIVIA_TOPIC_ARN`` for the Lambda or container consumers, else on an in-process bus
     whose subscribers are the service's own consumers."""
     quizzes: QuizStore
     plays: PlayLog
     progress: ProgressStore
+    boards = leaderboards
     if settings.trivia_table:
+        from adapters.dynamodb.leaderboards import DynamoDBLeaderboardStore
         from adapters.dynamodb.trivia import (
             DynamoDBPlayLog,
             DynamoDBProgressStore,
@@ -248,6 +252,7 @@ def _trivia(
         readiness.append(_table_check("triviaTable", dynamodb, table))
         quizzes = DynamoDBQuizStore(dynamodb, table)
         plays, progress = DynamoDBPlayLog(dynamodb, table), DynamoDBProgressStore(dynamodb, table)
+        boards = LeaderboardService(DynamoDBLeaderboardStore(dynamodb, table), clock)
     else:
         quizzes = InMemoryQuizStore(demo_quizzes())
         plays, progress = InMemoryPlayLog(), InMemoryProgressStore()
@@ -255,9 +260,9 @@ def _trivia(
         from adapters.sns.shared import SNSEventPublisher
 
         topic = SNSEventPublisher(clients.sns(), settings.trivia_topic_arn)
-        return TriviaService(quizzes, plays, progress, leaderboards, topic, clock)
+        return TriviaService(quizzes, plays, progress, boards, topic, clock)
     bus = InMemoryEventBus(dead_letters)
-    trivia = TriviaService(quizzes, plays, progress, leaderboards, bus, clock)
+    trivia = TriviaService(quizzes, plays, progress, boards, bus, clock)
     bus.subscribe(SCORE_RECORDED, trivia.record_score)
     bus.subscribe(EXPERIENCE_EARNED, trivia.record_experience)
     return trivia
@@ -586,10 +591,12 @@ def init_aws(settings: Settings, *, demo_data: bool) -> list[str]:
     report += _init_orders(settings, clients, demo_data)
     report += _init_races(settings, clients)
     if settings.trivia_table:
-        from adapters.dynamodb.trivia import DynamoDBQuizStore, create_trivia_table
+        from adapters.dynamodb.leaderboards import create_leaderboard_table
+        from adapters.dynamodb.trivia import DynamoDBQuizStore
 
         table = settings.trivia_table
-        created = create_trivia_table(clients.dynamodb(), table)
+        # The leaderboard layout (PK, SK, GSI_PK_Index): the quiz boards live here too.
+        created = create_leaderboard_table(clients.dynamodb(), table)
         report.append(f"table {table}: {'created' if created else 'exists'}")
         if demo_data:
             store = DynamoDBQuizStore(clients.dynamodb(), table)

@@ -1,5 +1,5 @@
 """The ``portside`` command: ``serve``, ``init-aws``, ``orders recover``, ``consume races``,
-``simulate-race``, ``dev-token``."""
+``consume trivia``, ``simulate-race``, ``dev-token``."""
 
 from __future__ import annotations
 
@@ -45,6 +45,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--until-idle", type=float, metavar="SECONDS", help="exit after this long with nothing"
     )
 
+    trivia = consumers.add_parser(
+        "trivia", help="handle trivia events from an SQS queue subscribed to TRIVIA_TOPIC_ARN"
+    )
+    trivia.add_argument("--queue-url", required=True)
+    trivia.add_argument(
+        "--until-idle", type=float, metavar="SECONDS", help="exit after this long with nothing"
+    )
+
     simulate = commands.add_parser("simulate-race", help="send one race of simulated racers")
     simulate.add_argument("--racers", type=int, default=100)
     simulate.add_argument("--seconds", type=int, help="default: RACE_SECONDS")
@@ -69,6 +77,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _serve(settings, args.host, args.port)
         if args.command == "orders":
             return _recover(settings, args.idle)
+        if args.command == "consume" and args.consumer == "trivia":
+            return _consume_trivia(settings, args.queue_url, args.until_idle)
         if args.command == "consume":
             return _consume_races(settings, args.window_seconds, args.until_idle)
         if args.command == "simulate-race":
@@ -120,6 +130,30 @@ def _recover(settings: Settings, idle: float | None) -> int:
 
     lines = asyncio.run(recover())
     print("\n".join(lines) if lines else "nothing to recover")
+    return 0
+
+
+def _consume_trivia(settings: Settings, queue_url: str, until_idle: float | None) -> int:
+    import asyncio
+
+    from adapters.sqs.shared import SQSQueueReader
+    from entrypoints.aws_lambda.trivia import TriviaHandlers
+    from entrypoints.bootstrap import aws_client
+    from entrypoints.trivia_consumer import TriviaQueueConsumer
+
+    if until_idle is not None and until_idle < 0:
+        raise ConfigurationError("--until-idle must be >= 0")
+    loop = asyncio.new_event_loop()
+    try:
+        handlers = TriviaHandlers(bootstrap(settings), loop.run_until_complete)
+        queue = SQSQueueReader(aws_client("sqs", settings), queue_url)
+        report = TriviaQueueConsumer(handlers, queue, loop.run_until_complete).run(until_idle)
+    finally:
+        loop.close()
+    print(
+        f"received {report.received} messages, handled {report.handled}, "
+        f"left {report.left_for_retry} for a retry"
+    )
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -44,6 +45,27 @@ class EventPublisher(Protocol):
     """Publishes domain events; consumers dedupe by ``event.event_id`` (at-least-once)."""
 
     async def publish(self, event: DomainEvent) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedMessage:
+    """A message received from a queue; ``receipt`` deletes it once handled."""
+
+    receipt: str
+    body: str
+
+
+class QueueReader(Protocol):
+    """A queue read at least once: a received message not deleted comes back later.
+
+    Raises QueueUnavailableError (an UnavailableError) when the queue cannot be reached.
+    """
+
+    async def receive(self, max_messages: int, wait_seconds: float) -> list[QueuedMessage]:
+        """Up to ``max_messages``, waiting at most ``wait_seconds`` for the first."""
+        ...
+
+    async def delete(self, receipt: str) -> None: ...
 
 
 class DeadLetters(Protocol):

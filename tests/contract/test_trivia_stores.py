@@ -25,17 +25,12 @@ def stores(request: pytest.FixtureRequest) -> Iterator[tuple[QuizStore, PlayLog,
     if request.param == "memory":
         yield InMemoryQuizStore(), InMemoryPlayLog(), InMemoryProgressStore()
         return
-    from adapters.dynamodb.trivia import (
-        DynamoDBPlayLog,
-        DynamoDBProgressStore,
-        DynamoDBQuizStore,
-        create_trivia_table,
-    )
+    from adapters.dynamodb.leaderboards import create_leaderboard_table
+    from adapters.dynamodb.trivia import DynamoDBPlayLog, DynamoDBProgressStore, DynamoDBQuizStore
 
     client = dynamodb_client(request.getfixturevalue("aws_env"))
     table = f"trivia-{uuid.uuid4().hex[:8]}"
-    assert create_trivia_table(client, table)
-    assert not create_trivia_table(client, table)  # idempotent
+    create_leaderboard_table(client, table)  # as portside init-aws makes TRIVIA_TABLE
     yield (
         DynamoDBQuizStore(client, table),
         DynamoDBPlayLog(client, table),

@@ -11,7 +11,7 @@ import httpx
 import jwt
 import pytest
 
-from tests.support.services import base_env, run_portside, start_portside
+from tests.support.services import base_env, boto_client, run_portside, start_portside
 
 
 @pytest.fixture(scope="module")
@@ -225,5 +225,39 @@ def test_with_trivia_table_quizzes_and_progress_live_in_dynamodb(aws_env: dict[s
     try:
         with as_user(url, "gwen") as gwen:
             assert [q["quizId"] for q in gwen.get("/quizzes/mine").json()["quizzes"]] == [quiz_id]
+    finally:
+        process.stop_gracefully()
+
+
+def test_events_through_sns_and_sqs_are_consumed_by_the_container_consumer(
+    aws_env: dict[str, str],
+) -> None:
+    suffix = uuid.uuid4().hex[:8]
+    sns, sqs = boto_client("sns", aws_env), boto_client("sqs", aws_env)
+    topic = sns.create_topic(Name=f"trivia-{suffix}")["TopicArn"]
+    queue = sqs.create_queue(QueueName=f"trivia-{suffix}")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn["Attributes"]["QueueArn"])
+    env = base_env(**aws_env, TRIVIA_TABLE=f"trivia-{suffix}", TRIVIA_TOPIC_ARN=topic)
+    assert run_portside(env, "init-aws", "--demo-data").returncode == 0
+    process, url = start_portside(env)
+    try:
+        with as_user(url, "ivy") as ivy:
+            responses = [{"questionNumber": 1, "answer": "au"}, {"questionNumber": 2, "answer": 1}]
+            for _ in range(2):  # two plays: the first counts on the board (policy first)
+                assert ivy.post("/games/demo-3/answers", json={"responses": responses}).json()[
+                    "recorded"
+                ]
+                responses = responses[:1]
+            time.sleep(0.5)
+            assert ivy.get("/players/ivy/progress").json()["experience"] == 0  # not consumed yet
+            consumed = run_portside(
+                env, "consume", "trivia", "--queue-url", queue, "--until-idle", "2"
+            )
+            assert consumed.returncode == 0, consumed.stderr[-2000:]
+            assert consumed.stdout.startswith("received 4 messages, handled 4")
+            assert ivy.get("/players/ivy/progress").json()["experience"] == 3
+            board = ivy.get("/games/demo-3/leaderboard").json()
+            assert (board["me"]["member"], board["me"]["score"]) == ("ivy", "100.00")
     finally:
         process.stop_gracefully()

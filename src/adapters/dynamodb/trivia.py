@@ -10,7 +10,9 @@
 
 ``<created>`` is the epoch milliseconds, zero-padded to 13 digits, so the sort key orders the
 lists; they are read newest first, a page at a time, with no scan. A quiz and its list items
-change in one transaction. The same table in docs/trivia.md.
+change in one transaction. The table has the leaderboard layout (``portside init-aws``
+creates it with ``create_leaderboard_table``): the quiz boards ``trivia-<quizId>`` are its
+leaderboard items. The same table in docs/trivia.md.
 """
 
 from __future__ import annotations
@@ -252,24 +254,3 @@ class DynamoDBProgressStore(_Table):
             int(item.get("experience", {"N": "0"})["N"]),
             int(item.get("wins", {"N": "0"})["N"]),
         )
-
-
-def create_trivia_table(client: DynamoDBClient, table: str) -> bool:
-    """Create the on-demand trivia table (``PK``, ``SK``) unless it exists; True if created."""
-    try:
-        client.create_table(
-            TableName=table,
-            AttributeDefinitions=[
-                {"AttributeName": "PK", "AttributeType": "S"},
-                {"AttributeName": "SK", "AttributeType": "S"},
-            ],
-            KeySchema=[
-                {"AttributeName": "PK", "KeyType": "HASH"},
-                {"AttributeName": "SK", "KeyType": "RANGE"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
-    except client.exceptions.ResourceInUseException:
-        return False
-    client.get_waiter("table_exists").wait(TableName=table)
-    return True

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from domain.shared.errors import UnavailableError
 from domain.shared.events import DomainEvent
 from domain.shared.idempotency import IdempotencyRecord, RecordStatus
-from ports.shared import DeadLetters
+from ports.shared import DeadLetters, QueuedMessage
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +124,28 @@ class InMemoryEventBus:
             await self._dead_letters.send(event.name, body, reason)
         except UnavailableError:
             log.error("event %s not delivered and not dead-lettered: %s", event.event_id, body)
+
+
+class InMemoryQueue:
+    """QueueReader over a list (tests): a received message stays until deleted, and is
+    received again by the next ``receive`` (an immediate visibility timeout)."""
+
+    def __init__(self, bodies: list[str] | None = None) -> None:
+        self._messages = {str(i): body for i, body in enumerate(bodies or [])}
+        self._next = len(self._messages)
+
+    def send(self, body: str) -> None:
+        self._messages[str(self._next)] = body
+        self._next += 1
+
+    async def receive(self, max_messages: int, wait_seconds: float) -> list[QueuedMessage]:
+        return [QueuedMessage(r, b) for r, b in list(self._messages.items())[:max_messages]]
+
+    async def delete(self, receipt: str) -> None:
+        self._messages.pop(receipt, None)
+
+    def __len__(self) -> int:
+        return len(self._messages)
 
 
 class InMemoryDeadLetters:

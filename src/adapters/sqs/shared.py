@@ -1,4 +1,4 @@
-"""Shared-kernel adapters on SQS: dead letters."""
+"""Shared-kernel adapters on SQS: dead letters, and a queue reader."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from botocore.exceptions import BotoCoreError, ClientError
 
 from domain.shared.errors import UnavailableError
+from ports.shared import QueuedMessage
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs.client import SQSClient
@@ -20,6 +21,40 @@ log = logging.getLogger(__name__)
 class DeadLettersUnavailableError(UnavailableError):
     code = "dead-letters-unavailable"
     title = "Dead-letter queue unavailable"
+
+
+class QueueUnavailableError(UnavailableError):
+    code = "queue-unavailable"
+    title = "Queue unavailable"
+
+
+class SQSQueueReader:
+    """QueueReader on an SQS queue (long polling; a message not deleted reappears after the
+    queue's visibility timeout)."""
+
+    def __init__(self, client: SQSClient, queue_url: str) -> None:
+        self._client = client
+        self._queue = queue_url
+
+    async def receive(self, max_messages: int, wait_seconds: float) -> list[QueuedMessage]:
+        try:
+            answer = await asyncio.to_thread(
+                self._client.receive_message,
+                QueueUrl=self._queue,
+                MaxNumberOfMessages=max(1, min(10, max_messages)),
+                WaitTimeSeconds=max(0, min(20, round(wait_seconds))),
+            )
+        except (BotoCoreError, ClientError) as exc:
+            raise QueueUnavailableError("The queue cannot be reached.") from exc
+        return [QueuedMessage(m["ReceiptHandle"], m["Body"]) for m in answer.get("Messages", [])]
+
+    async def delete(self, receipt: str) -> None:
+        try:
+            await asyncio.to_thread(
+                self._client.delete_message, QueueUrl=self._queue, ReceiptHandle=receipt
+            )
+        except (BotoCoreError, ClientError) as exc:
+            raise QueueUnavailableError("The queue cannot be reached.") from exc
 
 
 class SQSDeadLetters:

@@ -1,0 +1,82 @@
+"""``portside consume trivia``: the trivia event consumers for containers.
+
+Reads an SQS queue subscribed to ``TRIVIA_TOPIC_ARN`` (raw delivery or the SNS envelope) and
+hands each message to the same ``TriviaHandlers.handle`` the Lambda handlers call. A message is
+deleted once handled (or dead-lettered); on a transient failure it is left in the queue, which
+delivers it again after its visibility timeout. The consumers are idempotent per event id, so
+redeliveries change nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from domain.shared.errors import UnavailableError
+from entrypoints.aws_lambda.trivia import TriviaHandlers
+from ports.shared import QueueReader
+
+log = logging.getLogger(__name__)
+WAIT_SECONDS = 10.0
+MAX_BACKOFF_SECONDS = 5.0
+
+
+@dataclass
+class TriviaConsumeReport:
+    received: int = 0
+    handled: int = 0
+    left_for_retry: int = 0
+
+
+class TriviaQueueConsumer:
+    """Consumes the trivia queue with the Lambda handlers' code (see the module docstring)."""
+
+    def __init__(
+        self,
+        handlers: TriviaHandlers,
+        queue: QueueReader,
+        run: Callable[[Awaitable[Any]], Any],
+        wait_seconds: float = WAIT_SECONDS,
+    ) -> None:
+        self._handlers = handlers
+        self._queue = queue
+        self._run = run
+        self._wait = wait_seconds
+        self.report = TriviaConsumeReport()
+
+    def run(self, until_idle: float | None = None) -> TriviaConsumeReport:
+        """Consume until nothing arrived for ``until_idle`` seconds (None: forever)."""
+        idle_since = time.monotonic()
+        failures = 0
+        wait = self._wait if until_idle is None else min(self._wait, until_idle)
+        while True:
+            if failures:  # bounded, jittered backoff after a failure
+                time.sleep(random.uniform(0, min(MAX_BACKOFF_SECONDS, 0.05 * 2**failures)))
+            try:
+                messages = self._run(self._queue.receive(10, wait))
+            except UnavailableError as exc:
+                log.warning("trivia queue not readable: %s", exc.detail)
+                failures += 1
+                continue
+            now = time.monotonic()
+            if not messages:
+                if until_idle is not None and now - idle_since >= until_idle:
+                    return self.report
+                continue
+            idle_since = now
+            failures = 0
+            for message in messages:
+                self.report.received += 1
+                try:
+                    self.report.handled += self._handlers.handle(message.body)
+                except UnavailableError as exc:
+                    # Left in the queue: it comes back after the visibility timeout.
+                    log.warning("trivia event left for a retry: %s", exc.detail)
+                    self.report.left_for_retry += 1
+                    failures += 1
+                    continue
+                self._run(self._queue.delete(message.receipt))

@@ -590,6 +590,28 @@ def init_aws(settings: Settings, *, demo_data: bool) -> list[str]:
         report.append(f"table {table}: {'created' if created else 'exists'}")
     report += _init_orders(settings, clients, demo_data)
     report += _init_races(settings, clients)
+    report += _init_trivia(settings, clients, demo_data)
+    if demo_data and (settings.leaderboards_table or settings.redis_url):
+        services = bootstrap(settings)
+        where = f"table {settings.leaderboards_table}" if settings.leaderboards_table else "redis"
+
+        async def write_demo_board() -> None:
+            try:
+                await services.leaderboards.create_board(DEMO_BOARD.key, DEMO_BOARD.policy)
+                submissions = [
+                    Submission(e.member, e.score, e.display, e.achieved_at) for e in DEMO_ENTRIES
+                ]
+                await services.leaderboards.submit_many(DEMO_BOARD.key, submissions)
+            finally:
+                await services.aclose()
+
+        asyncio.run(write_demo_board())
+        report.append(f"{where}: demo leaderboard {DEMO_BOARD.key} written")
+    return report
+
+
+def _init_trivia(settings: Settings, clients: _Clients, demo_data: bool) -> list[str]:
+    report: list[str] = []
     if settings.trivia_table:
         from adapters.dynamodb.leaderboards import create_leaderboard_table
         from adapters.dynamodb.trivia import DynamoDBQuizStore
@@ -607,22 +629,6 @@ def init_aws(settings: Settings, *, demo_data: bool) -> list[str]:
 
             asyncio.run(write_demo_quizzes())
             report.append(f"table {table}: {len(demo_quizzes())} demo quizzes written")
-    if demo_data and (settings.leaderboards_table or settings.redis_url):
-        services = bootstrap(settings)
-        where = f"table {settings.leaderboards_table}" if settings.leaderboards_table else "redis"
-
-        async def write_demo_board() -> None:
-            try:
-                await services.leaderboards.create_board(DEMO_BOARD.key, DEMO_BOARD.policy)
-                submissions = [
-                    Submission(e.member, e.score, e.display, e.achieved_at) for e in DEMO_ENTRIES
-                ]
-                await services.leaderboards.submit_many(DEMO_BOARD.key, submissions)
-            finally:
-                await services.aclose()
-
-        asyncio.run(write_demo_board())
-        report.append(f"{where}: demo leaderboard {DEMO_BOARD.key} written")
     return report
 
 

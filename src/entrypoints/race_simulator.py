@@ -22,6 +22,7 @@ from typing import Any, TextIO
 
 from domain.races.model import DeviceMessage, RaceRules, message_json, race_key
 from domain.races.stream import StreamRecord
+from domain.shared.backoff import backoff_delay
 from ports.races import StreamProducer
 
 CENT = Decimal("0.01")
@@ -119,7 +120,7 @@ class LocalTarget:
                 pass
             if attempt + 1 < BATCH_ATTEMPTS:
                 summary.retried += len(batch)
-                time.sleep(random.uniform(0, 0.1 * 2**attempt))
+                time.sleep(backoff_delay(attempt, 0.1, 5.0))
         else:
             summary.failed += len(batch)
             return

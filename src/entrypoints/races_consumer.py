@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
-import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from typing import Any, TypeVar
 from domain.races.errors import PoisonRecordError
 from domain.races.model import DeviceMessage, decode_message
 from domain.races.stream import ShardRecord
+from domain.shared.backoff import backoff_delay
 from domain.shared.errors import UnavailableError
 from entrypoints.aws_lambda.races import RaceHandlers, TransientFailure
 from entrypoints.bootstrap import Services
@@ -121,7 +121,7 @@ class RaceStreamConsumer:
 
     def _step(self, shard: _Shard) -> int:
         if shard.failures:  # bounded, jittered backoff after a failure on this shard
-            time.sleep(random.uniform(0, min(MAX_BACKOFF_SECONDS, 0.05 * 2**shard.failures)))
+            time.sleep(backoff_delay(shard.failures, 0.05, MAX_BACKOFF_SECONDS))
         try:
             records = self._run(self._reader.read(shard.shard_id, shard.position, self._batch))
         except UnavailableError as exc:
@@ -230,7 +230,7 @@ class RaceStreamConsumer:
                 return
             except UnavailableError as exc:
                 log.warning("retrying after: %s", exc.detail)
-                time.sleep(random.uniform(0, min(MAX_BACKOFF_SECONDS, 0.05 * 2**attempt)))
+                time.sleep(backoff_delay(attempt, 0.05, MAX_BACKOFF_SECONDS))
         self._run(work())  # the last attempt's error stops the consumer (it resumes at restart)
 
     def _event(self, shard: _Shard, records: list[ShardRecord]) -> dict[str, Any]:

@@ -10,12 +10,12 @@ redeliveries change nothing.
 from __future__ import annotations
 
 import logging
-import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from domain.shared.backoff import backoff_delay
 from domain.shared.errors import UnavailableError
 from entrypoints.aws_lambda.trivia import TriviaHandlers
 from ports.shared import QueueReader
@@ -55,7 +55,7 @@ class TriviaQueueConsumer:
         wait = self._wait if until_idle is None else min(self._wait, until_idle)
         while True:
             if failures:  # bounded, jittered backoff after a failure
-                time.sleep(random.uniform(0, min(MAX_BACKOFF_SECONDS, 0.05 * 2**failures)))
+                time.sleep(backoff_delay(failures, 0.05, MAX_BACKOFF_SECONDS))
             try:
                 messages = self._run(self._queue.receive(10, wait))
             except UnavailableError as exc:

@@ -26,14 +26,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import random
 from collections.abc import AsyncIterator, Callable, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from botocore.exceptions import ClientError
 
-from adapters.dynamodb.tables import call
+from adapters.dynamodb.tables import batch_get, call
 from domain.leaderboards.errors import (
     BoardNotFoundError,
     LeaderboardStoreUnavailableError,
@@ -52,6 +51,7 @@ from domain.leaderboards.model import (
     tie_value,
     to_cents,
 )
+from domain.shared.backoff import backoff_delay
 from domain.shared.time import from_millis, to_millis
 
 if TYPE_CHECKING:
@@ -185,24 +185,9 @@ class DynamoDBLeaderboardStore:
         self, board: str, members: list[str]
     ) -> dict[str, tuple[Entry | None, int]]:
         """Stored entries and versions of up to 100 members, read consistently."""
-        found: dict[str, tuple[Entry | None, int]] = {}
-        request: dict[str, Any] = {
-            self._table: {"Keys": [self._key(board, m) for m in members], "ConsistentRead": True}
-        }
-        for attempt in range(_MAX_ATTEMPTS):
-            answer = await call(
-                LeaderboardStoreUnavailableError,
-                "leaderboard table",
-                self._client.batch_get_item,
-                RequestItems=request,
-            )
-            for item in answer["Responses"].get(self._table, []):
-                found[item["SK"]["S"]] = (_decode(item), int(item["version"]["N"]))
-            request = dict(answer.get("UnprocessedKeys") or {})
-            if not request:
-                return found
-            await asyncio.sleep(random.uniform(0, min(0.05, 0.001 * 2**attempt)))
-        raise LeaderboardStoreUnavailableError("The leaderboard table keeps throttling reads.")
+        keys = [self._key(board, m) for m in members]
+        items = await batch_get(self._client, LeaderboardStoreUnavailableError, self._table, keys)
+        return {item["SK"]["S"]: (_decode(item), int(item["version"]["N"])) for item in items}
 
     async def _submit_one(self, board: Board, submitted: Entry) -> SubmitResult:
         for attempt in range(_MAX_ATTEMPTS):
@@ -227,7 +212,7 @@ class DynamoDBLeaderboardStore:
                 if len(reasons) > 1 and reasons[1].get("Code") == "ConditionalCheckFailed":
                     raise BoardNotFoundError(board.key) from exc
             # Another writer got there first: read again and re-apply, after a jittered pause.
-            await asyncio.sleep(random.uniform(0, min(0.05, 0.001 * 2**attempt)))
+            await asyncio.sleep(backoff_delay(attempt, 0.001, 0.05))
         raise SubmissionContentionError(
             f"Gave up after {_MAX_ATTEMPTS} conflicting writes to {submitted.member!r}."
         )

@@ -1,4 +1,5 @@
-"""What the DynamoDB adapters share: calling boto3 off the event loop, and table creation."""
+"""What the DynamoDB adapters share: boto3 calls with their expected outcomes, and table
+creation."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from botocore.exceptions import BotoCoreError, ClientError
-
+from adapters.boto import call as boto_call
+from domain.shared.backoff import backoff_delay
 from domain.shared.errors import UnavailableError
 
 if TYPE_CHECKING:
@@ -22,16 +23,38 @@ CONDITION_FAILED = {"ConditionalCheckFailedException", "TransactionCanceledExcep
 async def call(
     error: type[UnavailableError], what: str, fn: Callable[..., _T], **kwargs: Any
 ) -> _T:
-    """Run a (synchronous) boto3 call in a worker thread. Conditional failures pass through
-    as ClientError; any other failure is raised as ``error`` (the vendor error chained)."""
-    try:
-        return await asyncio.to_thread(fn, **kwargs)
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] in CONDITION_FAILED:
-            raise
-        raise error(f"The {what} failed.") from exc
-    except BotoCoreError as exc:
-        raise error(f"The {what} is unreachable.") from exc
+    """``adapters.boto.call`` with DynamoDB's expected outcomes: failed conditions pass
+    through as ClientError."""
+    return await boto_call(error, what, fn, expected=CONDITION_FAILED, **kwargs)
+
+
+#: BatchGetItem's limit of keys per call.
+BATCH_GET_KEYS = 100
+_BATCH_GET_ATTEMPTS = 10
+
+
+async def batch_get(
+    client: DynamoDBClient,
+    error: type[UnavailableError],
+    table: str,
+    keys: list[dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """The items of ``keys`` that exist (any order), read consistently, 100 keys a call,
+    unprocessed keys asked again with jittered backoff; ``error`` if throttling persists."""
+    items: list[dict[str, Any]] = []
+    for start in range(0, len(keys), BATCH_GET_KEYS):
+        chunk = keys[start : start + BATCH_GET_KEYS]
+        request: Any = {table: {"Keys": chunk, "ConsistentRead": True}}
+        for attempt in range(_BATCH_GET_ATTEMPTS):
+            answer = await call(error, table, client.batch_get_item, RequestItems=request)
+            items += answer["Responses"].get(table, [])
+            request = answer.get("UnprocessedKeys") or {}
+            if not request:
+                break
+            await asyncio.sleep(backoff_delay(attempt, 0.001, 0.05))
+        else:
+            raise error(f"The table {table} keeps throttling reads.")
+    return items
 
 
 def create_table(

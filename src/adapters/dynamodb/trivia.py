@@ -23,15 +23,19 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from adapters.dynamodb.tables import call
-from domain.trivia.errors import InvalidCursorError, TriviaStoreUnavailableError
-from domain.trivia.model import Quiz, parse_quiz, quiz_document
+from adapters.dynamodb.tables import batch_get, call
+from domain.trivia.errors import TriviaStoreUnavailableError
+from domain.trivia.model import (
+    Quiz,
+    games_cursor,
+    parse_games_cursor,
+    parse_quiz,
+    quiz_document,
+)
 from domain.trivia.progress import Progress
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
-
-_BATCH = 100  # BatchGetItem's limit
 
 
 def _sort(quiz: Quiz) -> str:
@@ -119,10 +123,8 @@ class DynamoDBQuizStore(_Table):
         pk = "games" if category is None else f"games#{category}"
         start: dict[str, Any] = {}
         if cursor:
-            created, _, quiz_id = cursor.partition(".")
-            if not created.isdigit() or not quiz_id:
-                raise InvalidCursorError()
-            sort = f"{int(created):013d}#{quiz_id}"
+            created, quiz_id = parse_games_cursor(cursor)
+            sort = f"{created:013d}#{quiz_id}"
             start = {"ExclusiveStartKey": {"PK": {"S": pk}, "SK": {"S": sort}}}
         answer = await self._run(
             self._client.query,
@@ -135,29 +137,13 @@ class DynamoDBQuizStore(_Table):
         )
         items = answer.get("Items", [])
         page = await self._quizzes([item["quizId"]["S"] for item in items[:limit]])
-        more = len(items) > limit and page
-        return page, (f"{page[-1].created_at}.{page[-1].quiz_id}" if more else None)
+        return page, (games_cursor(page[-1]) if len(items) > limit and page else None)
 
     async def _quizzes(self, ids: list[str]) -> list[Quiz]:
         """The quizzes of ``ids``, in that order (any deleted meanwhile left out)."""
-        found: dict[str, Quiz] = {}
-        for start in range(0, len(ids), _BATCH):
-            request: dict[str, Any] = {
-                self._table: {
-                    "Keys": [_quiz_key(i) for i in ids[start : start + _BATCH]],
-                    "ConsistentRead": True,
-                }
-            }
-            for _ in range(10):  # bounded retries of unprocessed keys
-                answer = await self._run(self._client.batch_get_item, RequestItems=request)
-                for item in answer["Responses"].get(self._table, []):
-                    quiz = _quiz_from_item(item)
-                    found[quiz.quiz_id] = quiz
-                request = answer.get("UnprocessedKeys") or {}
-                if not request:
-                    break
-            else:
-                raise TriviaStoreUnavailableError("The trivia table keeps throttling reads.")
+        keys = [_quiz_key(i) for i in ids]
+        items = await batch_get(self._client, TriviaStoreUnavailableError, self._table, keys)
+        found = {quiz.quiz_id: quiz for quiz in map(_quiz_from_item, items)}
         return [found[i] for i in ids if i in found]
 
     def _owner_key(self, quiz: Quiz) -> dict[str, Any]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import random
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
@@ -13,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from domain.shared.backoff import backoff_delay
 from domain.stocks.errors import RatesUnavailableError
 from domain.stocks.model import Rates
 
@@ -65,7 +65,7 @@ class HttpRatesProvider:
                     raise RatesUnavailableError(
                         f"The exchange-rate provider failed {attempt + 1} times."
                     ) from exc
-                delay = random.uniform(0, min(self._backoff_cap, self._backoff_base * 2**attempt))
+                delay = backoff_delay(attempt, self._backoff_base, self._backoff_cap)
                 log.warning("rates provider failed (%s); retrying in %.3f s", exc, delay)
                 await asyncio.sleep(delay)
         raise AssertionError("unreachable")  # the loop returns or raises

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
+from adapters.boto import call
 from domain.races.errors import RaceStoreUnavailableError
 from domain.races.model import LiveRace, live_snapshot
 
@@ -22,9 +20,11 @@ class IoTLiveNotifier:
 
     async def publish(self, race: LiveRace) -> None:
         payload = json.dumps(live_snapshot(race), separators=(",", ":"))
-        try:
-            await asyncio.to_thread(
-                self._client.publish, topic=f"{self._topic}/{race.class_id}", qos=0, payload=payload
-            )
-        except (BotoCoreError, ClientError) as exc:
-            raise RaceStoreUnavailableError("The live topic cannot be reached.") from exc
+        await call(
+            RaceStoreUnavailableError,
+            "live topic publish",
+            self._client.publish,
+            topic=f"{self._topic}/{race.class_id}",
+            qos=0,
+            payload=payload,
+        )

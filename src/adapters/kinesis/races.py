@@ -7,33 +7,29 @@ each shard's next iterator, so a steady consumer makes one ``GetRecords`` call p
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
+from adapters.boto import call
 from domain.races.errors import RaceStoreUnavailableError
 from domain.races.stream import PutReport, ShardRecord, StreamRecord, put_all
 from domain.shared.time import to_millis
 
 _T = TypeVar("_T")
-_THROTTLED = {
+_EXPECTED = {
     "ProvisionedThroughputExceededException",
     "ThrottlingException",
     "LimitExceededException",
+    "ExpiredIteratorException",
 }
 
 
 async def _call(what: str, fn: Callable[..., _T], **kwargs: Any) -> _T:
-    try:
-        return await asyncio.to_thread(fn, **kwargs)
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] in _THROTTLED | {"ExpiredIteratorException"}:
-            raise
-        raise RaceStoreUnavailableError(f"The race stream {what} failed.") from exc
-    except BotoCoreError as exc:
-        raise RaceStoreUnavailableError(f"The race stream is unreachable ({what}).") from exc
+    """A stream call; throttling and an expired iterator pass through (the caller decides)."""
+    what = f"race stream {what}"
+    return await call(RaceStoreUnavailableError, what, fn, expected=_EXPECTED, **kwargs)
 
 
 class KinesisStreamProducer:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import random
 import threading
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from domain.shared.backoff import backoff_delay
 from domain.shared.errors import UnavailableError
 from domain.shared.events import DomainEvent
 from domain.shared.idempotency import IdempotencyRecord, RecordStatus
@@ -113,8 +113,7 @@ class InMemoryEventBus:
                 return
             except UnavailableError as exc:
                 reason = exc.detail
-                delay = min(2.0, self._base_delay * 2**attempt)
-                await asyncio.sleep(random.uniform(delay / 2, delay))
+                await asyncio.sleep(backoff_delay(attempt, self._base_delay, 2.0))
             except Exception as exc:  # a bug in a consumer: no retry will fix it
                 log.exception("event %s failed in %r", event.event_id, handler)
                 reason = f"{type(exc).__name__}: {exc}"

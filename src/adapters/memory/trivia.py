@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import threading
 
-from domain.trivia.errors import InvalidCursorError, InvalidTokenError
-from domain.trivia.model import Quiz, parse_quiz
+from domain.trivia.errors import InvalidTokenError
+from domain.trivia.model import (
+    Quiz,
+    games_cursor,
+    listing_order,
+    parse_games_cursor,
+    parse_quiz,
+)
 from domain.trivia.progress import Progress
 
 DEMO_AUTHOR = "portside"
@@ -70,11 +76,6 @@ def demo_quizzes() -> list[Quiz]:
     ]
 
 
-def _order(quiz: Quiz) -> tuple[int, str]:
-    """Newest first; the id breaks ties (quizzes created in the same millisecond)."""
-    return (-quiz.created_at, quiz.quiz_id)
-
-
 class InMemoryQuizStore:
     """QuizStore in a dict (quizzes are immutable values, so no copies are needed)."""
 
@@ -95,7 +96,8 @@ class InMemoryQuizStore:
 
     async def by_owner(self, owner: str) -> list[Quiz]:
         with self._lock:
-            return sorted((q for q in self._quizzes.values() if q.owner == owner), key=_order)
+            mine = (q for q in self._quizzes.values() if q.owner == owner)
+            return sorted(mine, key=listing_order, reverse=True)
 
     async def active(
         self, category: str | None, limit: int, cursor: str | None
@@ -107,21 +109,14 @@ class InMemoryQuizStore:
                     for q in self._quizzes.values()
                     if q.active and category in (None, q.content.category)
                 ),
-                key=_order,
+                key=listing_order,
+                reverse=True,
             )
         if cursor:
-            after = _cursor_key(cursor)
-            games = [q for q in games if _order(q) > after]
+            after = parse_games_cursor(cursor)
+            games = [q for q in games if listing_order(q) < after]
         page = games[:limit]
-        more = len(games) > limit
-        return page, (f"{page[-1].created_at}.{page[-1].quiz_id}" if more else None)
-
-
-def _cursor_key(cursor: str) -> tuple[int, str]:
-    created, _, quiz_id = cursor.partition(".")
-    if not created.isdigit() or not quiz_id:
-        raise InvalidCursorError()
-    return (-int(created), quiz_id)
+        return page, (games_cursor(page[-1]) if len(games) > limit else None)
 
 
 class InMemoryTokenVerifier:

@@ -14,8 +14,9 @@ import json
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
+from adapters.boto import call
 from domain.races.errors import RaceStoreUnavailableError, StaleRaceError
 from domain.races.model import ClassHistory, history_from_json, history_json
 
@@ -29,14 +30,8 @@ def history_key(class_id: int) -> str:
 
 
 async def _call(what: str, fn: Callable[..., _T], **kwargs: Any) -> _T:
-    try:
-        return await asyncio.to_thread(fn, **kwargs)
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] in _MISSING | _STALE:
-            raise
-        raise RaceStoreUnavailableError(f"The {what} failed.") from exc
-    except BotoCoreError as exc:
-        raise RaceStoreUnavailableError(f"The {what} is unreachable.") from exc
+    """An S3 call; a missing object and a failed precondition pass through."""
+    return await call(RaceStoreUnavailableError, what, fn, expected=_MISSING | _STALE, **kwargs)
 
 
 class S3HistoryStore:

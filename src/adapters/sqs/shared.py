@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from adapters.boto import call
 from domain.shared.errors import UnavailableError
 from ports.shared import QueuedMessage
 
@@ -37,24 +38,24 @@ class SQSQueueReader:
         self._queue = queue_url
 
     async def receive(self, max_messages: int, wait_seconds: float) -> list[QueuedMessage]:
-        try:
-            answer = await asyncio.to_thread(
-                self._client.receive_message,
-                QueueUrl=self._queue,
-                MaxNumberOfMessages=max(1, min(10, max_messages)),
-                WaitTimeSeconds=max(0, min(20, round(wait_seconds))),
-            )
-        except (BotoCoreError, ClientError) as exc:
-            raise QueueUnavailableError("The queue cannot be reached.") from exc
+        answer = await call(
+            QueueUnavailableError,
+            "queue receive",
+            self._client.receive_message,
+            QueueUrl=self._queue,
+            MaxNumberOfMessages=max(1, min(10, max_messages)),
+            WaitTimeSeconds=max(0, min(20, round(wait_seconds))),
+        )
         return [QueuedMessage(m["ReceiptHandle"], m["Body"]) for m in answer.get("Messages", [])]
 
     async def delete(self, receipt: str) -> None:
-        try:
-            await asyncio.to_thread(
-                self._client.delete_message, QueueUrl=self._queue, ReceiptHandle=receipt
-            )
-        except (BotoCoreError, ClientError) as exc:
-            raise QueueUnavailableError("The queue cannot be reached.") from exc
+        await call(
+            QueueUnavailableError,
+            "queue delete",
+            self._client.delete_message,
+            QueueUrl=self._queue,
+            ReceiptHandle=receipt,
+        )
 
 
 class SQSDeadLetters:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import random
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import TypeVar
@@ -22,6 +21,7 @@ from domain.orders.errors import (
     PaymentUnavailableError,
 )
 from domain.orders.model import CURRENCY, Order, OrderStatus, PaymentState, Step
+from domain.shared.backoff import backoff_delay
 from domain.shared.errors import UnavailableError
 from domain.shared.events import DomainEvent
 from ports.orders import Inventory, OrderStore, PaymentGateway
@@ -216,8 +216,7 @@ class OrderSaga:
             except UnavailableError:
                 if attempt == self._attempts - 1:
                     raise
-                cap = min(self._backoff_cap, self._backoff * 2**attempt)
-                await asyncio.sleep(random.uniform(0, cap))
+                await asyncio.sleep(backoff_delay(attempt, self._backoff, self._backoff_cap))
         raise AssertionError("unreachable")
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import random
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -33,6 +32,7 @@ from domain.races.model import (
     to_cents,
 )
 from domain.races.stream import StreamRecord
+from domain.shared.backoff import backoff_delay
 from domain.shared.time import to_millis
 from ports.races import HistoryStore, LiveNotifier, RaceStore, StreamProducer
 from ports.shared import Clock
@@ -262,4 +262,4 @@ class RaceService:
 
     @staticmethod
     async def _pause(attempt: int) -> None:
-        await asyncio.sleep(random.uniform(0, min(0.05, 0.001 * 2**attempt)))
+        await asyncio.sleep(backoff_delay(attempt, 0.001, 0.05))

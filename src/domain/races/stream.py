@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import random
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+
+from domain.shared.backoff import backoff_delay
 
 #: Kinesis ``PutRecords`` limits: records and bytes (data plus partition keys) per call.
 MAX_PUT_RECORDS = 500
@@ -77,7 +78,7 @@ async def put_all(
                 break
             if attempt + 1 < PUT_ATTEMPTS:
                 report.retried += len(failed)
-                await asyncio.sleep(random.uniform(0, base_delay * 2**attempt))
+                await asyncio.sleep(backoff_delay(attempt, base_delay, 2.0))
             pending = failed
         else:
             report.failed += len(pending)

@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from domain.shared.errors import FieldError
-from domain.trivia.errors import InvalidQuizError, InvalidResponsesError
+from domain.trivia.errors import InvalidCursorError, InvalidQuizError, InvalidResponsesError
 
 MAX_QUESTIONS = 100
 MAX_OPTIONS, MIN_OPTIONS = 4, 2
@@ -125,6 +125,26 @@ class ScoredPlay:
     correct: int
     total: int
     answers: tuple[AnswerBoardRow, ...] = field(default=())
+
+
+def listing_order(quiz: Quiz) -> tuple[int, str]:
+    """Where a quiz stands in a list: lists run newest first, the id breaking ties (in
+    DynamoDB, the sort key ``<created>#<id>`` read backwards)."""
+    return (quiz.created_at, quiz.quiz_id)
+
+
+def games_cursor(quiz: Quiz) -> str:
+    """The cursor of the page that follows ``quiz`` (opaque to clients)."""
+    return f"{quiz.created_at}.{quiz.quiz_id}"
+
+
+def parse_games_cursor(cursor: str) -> tuple[int, str]:
+    """The listing order of the last quiz before the next page; InvalidCursorError if this
+    is not a cursor ``games_cursor`` made."""
+    created, _, quiz_id = cursor.partition(".")
+    if not created.isdigit() or not quiz_id:
+        raise InvalidCursorError()
+    return (int(created), quiz_id)
 
 
 # -- parsing what authors send ---------------------------------------------------------------

@@ -19,14 +19,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import gzip
 import json
 import logging
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any
 from urllib.parse import unquote_plus
@@ -34,11 +32,11 @@ from urllib.parse import unquote_plus
 from domain.races.errors import PoisonRecordError
 from domain.races.model import DeviceMessage, decode_message, message_json
 from domain.shared.errors import UnavailableError
-from entrypoints.bootstrap import Services, archive_reader, bootstrap
+from entrypoints.aws_lambda.environment import Run, per_environment
+from entrypoints.bootstrap import Services, archive_reader
 from ports.races import ArchiveReader
 
 log = logging.getLogger(__name__)
-Run = Callable[[Awaitable[Any]], Any]
 
 #: Bytes of JSON state kept below Lambda's 1 MB tumbling-window state limit.
 STATE_LIMIT = 800_000
@@ -235,17 +233,7 @@ def _failures(records: list[dict[str, Any]], first: int) -> list[dict[str, str]]
     return [{"itemIdentifier": records[first]["kinesis"]["sequenceNumber"]}]
 
 
-# One event loop and one set of services per execution environment, built on first use so
-# that importing this module (the stream consumer does) builds nothing.
-_handlers: RaceHandlers | None = None
-
-
-def _get() -> RaceHandlers:
-    global _handlers
-    if _handlers is None:
-        loop = asyncio.new_event_loop()
-        _handlers = RaceHandlers(bootstrap(), loop.run_until_complete)
-    return _handlers
+_get = per_environment(RaceHandlers)
 
 
 def aggregate_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:

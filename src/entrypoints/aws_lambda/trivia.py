@@ -12,7 +12,6 @@ payload missing fields) goes to the dead letters with the reason and is not retr
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -21,10 +20,10 @@ from typing import Any
 from domain.shared.errors import InvalidInputError
 from domain.shared.events import DomainEvent
 from domain.trivia.progress import EXPERIENCE_EARNED, SCORE_RECORDED
-from entrypoints.bootstrap import Services, bootstrap
+from entrypoints.aws_lambda.environment import Run, per_environment
+from entrypoints.bootstrap import Services
 
 log = logging.getLogger(__name__)
-Run = Callable[[Awaitable[Any]], Any]
 SOURCE = "trivia.events"
 
 
@@ -96,16 +95,7 @@ class TriviaHandlers:
         self._run(self._dead_letters.send(SOURCE, message, reason))
 
 
-# One event loop and one set of services per execution environment, built on first use.
-_handlers: TriviaHandlers | None = None
-
-
-def _get() -> TriviaHandlers:
-    global _handlers
-    if _handlers is None:
-        loop = asyncio.new_event_loop()
-        _handlers = TriviaHandlers(bootstrap(), loop.run_until_complete)
-    return _handlers
+_get = per_environment(TriviaHandlers)
 
 
 def score_handler(event: dict[str, Any], context: Any) -> dict[str, int]:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from domain.leaderboards.model import MAX_LIMIT, RankedEntry
+from domain.leaderboards.model import MAX_LIMIT, Page, RankedEntry
 from domain.leaderboards.service import LeaderboardService
 from entrypoints.http.errors import PROBLEM_RESPONSES
 
@@ -39,6 +40,18 @@ def entry_json(ranked: RankedEntry) -> dict[str, Any]:
     }
 
 
+def page_json(
+    page: Page, entry: Callable[[RankedEntry], dict[str, Any]] = entry_json
+) -> dict[str, Any]:
+    """The leaderboard shape every board route answers with; ``entry`` may add fields."""
+    return {
+        "board": page.board,
+        "entries": [entry(e) for e in page.entries],
+        "me": entry(page.me) if page.me is not None else None,
+        "total": page.total,
+    }
+
+
 def leaderboards_router(service: LeaderboardService) -> APIRouter:
     router = APIRouter(tags=["leaderboards"])
 
@@ -66,14 +79,6 @@ def leaderboards_router(service: LeaderboardService) -> APIRouter:
                 "Trivia leaderboards are read through the trivia API with a valid token.",
                 headers={"WWW-Authenticate": "Bearer"},
             )
-        page = await service.page(board, limit, offset, member)
-        return JSONResponse(
-            {
-                "board": page.board,
-                "entries": [entry_json(e) for e in page.entries],
-                "me": entry_json(page.me) if page.me is not None else None,
-                "total": page.total,
-            }
-        )
+        return JSONResponse(page_json(await service.page(board, limit, offset, member)))
 
     return router

@@ -11,13 +11,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import JSONResponse
 
-from domain.leaderboards.model import MAX_LIMIT, Page
+from domain.leaderboards.model import MAX_LIMIT, RankedEntry
 from domain.races.errors import ClassNotFoundError
 from domain.races.model import history_json, live_snapshot
 from domain.races.service import RaceService
 from domain.shared.errors import FieldError, InvalidInputError
 from entrypoints.http.errors import PROBLEM_RESPONSES
-from entrypoints.http.leaderboards import entry_json
+from entrypoints.http.leaderboards import entry_json, page_json
 from ports.races import StreamProducer
 
 MAX_BATCH = 10_000
@@ -25,16 +25,9 @@ Limit = Annotated[int, Query(description=f"1 to {MAX_LIMIT}")]
 Offset = Annotated[int, Query(description="entries to skip")]
 
 
-def page_json(page: Page) -> dict[str, Any]:
-    def entry(ranked: Any) -> dict[str, Any]:
-        return {**entry_json(ranked), "name": ranked.entry.display.get("name")}
-
-    return {
-        "board": page.board,
-        "entries": [entry(e) for e in page.entries],
-        "me": entry(page.me) if page.me else None,
-        "total": page.total,
-    }
+def named_entry_json(ranked: RankedEntry) -> dict[str, Any]:
+    """A board entry with the racer's name."""
+    return {**entry_json(ranked), "name": ranked.entry.display.get("name")}
 
 
 def races_router(
@@ -81,14 +74,18 @@ def races_router(
         class_id: int, race_id: int, limit: Limit = 10, offset: Offset = 0
     ) -> JSONResponse:
         """Final results of finished racers (corrected upward if late seconds arrive)."""
-        return JSONResponse(page_json(await service.results(class_id, race_id, limit, offset)))
+        return JSONResponse(
+            page_json(await service.results(class_id, race_id, limit, offset), named_entry_json)
+        )
 
     @router.get("/classes/{class_id}/leaderboard", responses={404: PROBLEM_RESPONSES[404]})
     async def class_leaderboard(
         class_id: int, limit: Limit = 10, offset: Offset = 0
     ) -> JSONResponse:
         """Each racer's best race total in the class."""
-        return JSONResponse(page_json(await service.class_leaderboard(class_id, limit, offset)))
+        return JSONResponse(
+            page_json(await service.class_leaderboard(class_id, limit, offset), named_entry_json)
+        )
 
     @router.get("/classes/{class_id}/history", responses={404: PROBLEM_RESPONSES[404]})
     async def history(class_id: int) -> JSONResponse:

@@ -15,7 +15,7 @@ from domain.trivia.errors import InvalidTokenError
 from domain.trivia.model import Quiz, ScoredPlay, public_questions, quiz_document
 from domain.trivia.service import TriviaService
 from entrypoints.http.errors import PROBLEM_RESPONSES
-from entrypoints.http.leaderboards import entry_json
+from entrypoints.http.leaderboards import page_json
 from ports.trivia import TokenVerifier
 
 _RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -87,13 +87,7 @@ def trivia_router(
     @router.get("/games/{quiz_id}/leaderboard")
     async def leaderboard(quiz_id: str, me: Player) -> dict[str, Any]:
         """The quiz's top 10 (members are usernames) and the caller's own entry."""
-        page = await service.leaderboard(quiz_id, me)
-        return {
-            "board": page.board,
-            "entries": [entry_json(e) for e in page.entries],
-            "me": entry_json(page.me) if page.me is not None else None,
-            "total": page.total,
-        }
+        return page_json(await service.leaderboard(quiz_id, me))
 
     @router.get("/players/{username}/progress")
     async def progress(

@@ -43,9 +43,11 @@ from adapters.memory.stocks import (
     InMemoryStockRepository,
 )
 from adapters.memory.trivia import (
+    InMemoryMarketplace,
     InMemoryPlayLog,
     InMemoryProgressStore,
     InMemoryQuizStore,
+    InMemoryWalletStore,
     demo_quizzes,
 )
 from adapters.system.shared import SystemClock
@@ -57,7 +59,7 @@ from domain.races.service import RaceService
 from domain.stocks.errors import InvalidStockRequestError
 from domain.stocks.service import StockValuationService
 from domain.trivia.progress import EXPERIENCE_EARNED, SCORE_RECORDED
-from domain.trivia.service import TriviaService
+from domain.trivia.service import MarketService, TriviaService
 from entrypoints.logs import configure_logging
 from entrypoints.settings import ConfigurationError, Settings
 from ports.leaderboards import LeaderboardStore
@@ -73,7 +75,14 @@ from ports.races import (
 )
 from ports.shared import DeadLetters, EventPublisher, IdempotencyStore
 from ports.stocks import RatesProvider, StockRepository
-from ports.trivia import PlayLog, ProgressStore, QuizStore, TokenVerifier
+from ports.trivia import (
+    Marketplace,
+    PlayLog,
+    ProgressStore,
+    QuizStore,
+    TokenVerifier,
+    WalletStore,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -107,6 +116,8 @@ class Services:
     races: RaceService
     dead_letters: DeadLetters
     trivia: TriviaService
+    #: Wallets and the quiz marketplace.
+    market: MarketService
     #: Verifies bearer tokens for the trivia routes (the JWKS of AUTH_JWKS_URL, else the
     #: embedded development identity provider).
     tokens: TokenVerifier
@@ -200,11 +211,21 @@ def bootstrap(
         from adapters.sqs.shared import SQSDeadLetters
 
         dead_letters = SQSDeadLetters(aws_client("sqs", settings), settings.dead_letter_queue_url)
+    idempotency = _idempotency_store(settings, clients, readiness)
     orders, saga = _orders(
-        settings, clients, readiness, clock, dead_letters, payment_gateway, saga_orchestrator
+        settings,
+        clients,
+        readiness,
+        clock,
+        dead_letters,
+        idempotency,
+        payment_gateway,
+        saga_orchestrator,
     )
     races, stream = _races(settings, clients, readiness, clock, leaderboards)
-    trivia = _trivia(settings, clients, readiness, clock, leaderboards, dead_letters)
+    trivia, market = _trivia(
+        settings, clients, readiness, clock, leaderboards, dead_letters, idempotency
+    )
     tokens, dev = _identity(settings, clients)
     return Services(
         settings,
@@ -215,6 +236,7 @@ def bootstrap(
         races,
         dead_letters,
         trivia,
+        market,
         tokens,
         stream,
         dev,
@@ -230,7 +252,8 @@ def _trivia(
     clock: SystemClock,
     leaderboards: LeaderboardService,
     dead_letters: DeadLetters,
-) -> TriviaService:
+    idempotency: IdempotencyStore,
+) -> tuple[TriviaService, MarketService]:
     """Trivia's stores (``TRIVIA_TABLE``, which also holds the quiz boards, so that consumers
     in other processes write where the server reads; else memory with demo quizzes and the
     shared leaderboard store) and its events:
@@ -239,33 +262,42 @@ def _trivia(
     quizzes: QuizStore
     plays: PlayLog
     progress: ProgressStore
+    wallets: WalletStore
+    market: Marketplace
     boards = leaderboards
     if settings.trivia_table:
         from adapters.dynamodb.leaderboards import DynamoDBLeaderboardStore
         from adapters.dynamodb.trivia import (
+            DynamoDBMarketplace,
             DynamoDBPlayLog,
             DynamoDBProgressStore,
             DynamoDBQuizStore,
+            DynamoDBWalletStore,
         )
 
         table, dynamodb = settings.trivia_table, clients.dynamodb()
         readiness.append(_table_check("triviaTable", dynamodb, table))
         quizzes = DynamoDBQuizStore(dynamodb, table)
         plays, progress = DynamoDBPlayLog(dynamodb, table), DynamoDBProgressStore(dynamodb, table)
+        wallets, market = DynamoDBWalletStore(dynamodb, table), DynamoDBMarketplace(dynamodb, table)
         boards = LeaderboardService(DynamoDBLeaderboardStore(dynamodb, table), clock)
     else:
-        quizzes = InMemoryQuizStore(demo_quizzes())
+        memory = InMemoryQuizStore(demo_quizzes())
+        in_memory_wallets = InMemoryWalletStore()
+        quizzes, wallets = memory, in_memory_wallets
+        market = InMemoryMarketplace(memory, in_memory_wallets)
         plays, progress = InMemoryPlayLog(), InMemoryProgressStore()
+    markets = MarketService(quizzes, wallets, market, idempotency, clock)
     if settings.trivia_topic_arn:
         from adapters.sns.shared import SNSEventPublisher
 
         topic = SNSEventPublisher(clients.sns(), settings.trivia_topic_arn)
-        return TriviaService(quizzes, plays, progress, boards, topic, clock)
+        return TriviaService(quizzes, plays, progress, boards, topic, clock, market), markets
     bus = InMemoryEventBus(dead_letters)
-    trivia = TriviaService(quizzes, plays, progress, boards, bus, clock)
+    trivia = TriviaService(quizzes, plays, progress, boards, bus, clock, market)
     bus.subscribe(SCORE_RECORDED, trivia.record_score)
     bus.subscribe(EXPERIENCE_EARNED, trivia.record_experience)
-    return trivia
+    return trivia, markets
 
 
 class _FirstUseTokenVerifier:
@@ -360,13 +392,13 @@ def _orders(
     readiness: list[ReadinessCheck],
     clock: SystemClock,
     dead_letters: DeadLetters,
+    idempotency: IdempotencyStore,
     payments: PaymentGateway | None,
     orchestrator: SagaOrchestrator | None,
 ) -> tuple[OrderService, OrderSaga]:
     order_store: OrderStore
     inventory: Inventory
     events: EventPublisher
-    idempotency: IdempotencyStore
     if settings.orders_table:
         from adapters.dynamodb.orders import DynamoDBOrderStore
 
@@ -382,18 +414,6 @@ def _orders(
         inventory = DynamoDBInventory(clients.dynamodb(), table)
     else:
         inventory = InMemoryInventory(DEMO_CATALOGUE)
-    if settings.idempotency_table:
-        from adapters.dynamodb.shared import DynamoDBIdempotencyStore
-
-        table = settings.idempotency_table
-        readiness.append(_table_check("idempotencyTable", clients.dynamodb(), table))
-        idempotency = DynamoDBIdempotencyStore(clients.dynamodb(), table)
-    elif settings.redis_url:
-        from adapters.redis.shared import RedisIdempotencyStore
-
-        idempotency = RedisIdempotencyStore(clients.redis())
-    else:
-        idempotency = InMemoryIdempotencyStore()
     if payments is None:
         payments = _payment_gateway(settings, clients)
     if settings.orders_topic_arn:
@@ -415,6 +435,24 @@ def _orders(
         recovery_idle=timedelta(seconds=settings.orders_recovery_idle_seconds),
     )
     return service, saga
+
+
+def _idempotency_store(
+    settings: Settings, clients: _Clients, readiness: list[ReadinessCheck]
+) -> IdempotencyStore:
+    """The one idempotency store, shared by order placements and trivia grants (their keys
+    cannot collide: each is a digest whose first part names its use)."""
+    if settings.idempotency_table:
+        from adapters.dynamodb.shared import DynamoDBIdempotencyStore
+
+        table = settings.idempotency_table
+        readiness.append(_table_check("idempotencyTable", clients.dynamodb(), table))
+        return DynamoDBIdempotencyStore(clients.dynamodb(), table)
+    if settings.redis_url:
+        from adapters.redis.shared import RedisIdempotencyStore
+
+        return RedisIdempotencyStore(clients.redis())
+    return InMemoryIdempotencyStore()
 
 
 def _payment_gateway(settings: Settings, clients: _Clients) -> PaymentGateway:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Protocol
 
+from domain.trivia.market import Listing
 from domain.trivia.model import Quiz
 from domain.trivia.progress import Progress
 
@@ -66,3 +68,55 @@ class ProgressStore(Protocol):
         ...
 
     async def get(self, username: str) -> Progress: ...
+
+
+class WalletStore(Protocol):
+    """Coin balances (Decimal, never negative) and the daily grants that fill them.
+
+    Raises TriviaStoreUnavailableError when the store cannot answer.
+    """
+
+    async def balance(self, player: str) -> Decimal:
+        """The player's balance (0 for a player who never had coins)."""
+        ...
+
+    async def grant(self, player: str, day: str, amount: Decimal) -> Decimal:
+        """Atomically add ``amount`` unless the player already had the grant of ``day``
+        (GrantAlreadyClaimedError); the balance after."""
+        ...
+
+
+class Marketplace(Protocol):
+    """Listings of quizzes for sale, newest first, each sold at most once.
+
+    Raises TriviaStoreUnavailableError when the store cannot answer.
+    """
+
+    async def add(self, listing: Listing) -> None:
+        """Open the listing; QuizListedError if its quiz already has an open listing."""
+        ...
+
+    async def get(self, listing_id: str) -> Listing | None: ...
+
+    async def listing_of(self, quiz_id: str) -> Listing | None:
+        """The quiz's open listing, if any."""
+        ...
+
+    async def page(self, limit: int, cursor: str | None) -> tuple[list[Listing], str | None]:
+        """Open listings newest first, a page at a time, read through an index (no scan);
+        the cursor continues where the last page ended (None: no more)."""
+        ...
+
+    async def remove(self, listing: Listing) -> None:
+        """Withdraw the listing; nothing if it is already gone."""
+        ...
+
+    async def purchase(self, listing: Listing, buyer: str, copy: Quiz) -> Decimal:
+        """All or nothing: the listing is removed, the buyer pays its price, the seller is
+        credited and ``copy`` (the buyer's) is stored; the buyer's balance after.
+
+        ListingUnavailableError when the listing (or its quiz) is gone, also when a
+        concurrent purchase won; InsufficientBalanceError when the buyer's balance is below
+        the price. Either way nothing changed.
+        """
+        ...

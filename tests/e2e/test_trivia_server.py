@@ -3,15 +3,24 @@ tokens from ``portside dev-token``."""
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import jwt
 import pytest
 
-from tests.support.services import base_env, boto_client, run_portside, start_portside
+from adapters.jwt.trivia import DevIdentityProvider
+from tests.support.services import (
+    DEV_KEY_FILE,
+    base_env,
+    boto_client,
+    run_portside,
+    start_portside,
+)
 
 
 @pytest.fixture(scope="module")
@@ -155,6 +164,13 @@ def test_every_trivia_route_needs_a_valid_token(server: str, authorization: str 
         ("POST", "/quizzes/demo-1/activate"),
         ("GET", "/games/demo-1/leaderboard"),
         ("GET", "/players/ann/progress"),
+        ("GET", "/wallet"),
+        ("POST", "/wallet/grants"),
+        ("POST", "/marketplace/listings"),
+        ("GET", "/marketplace"),
+        ("GET", "/marketplace/listings/x"),
+        ("DELETE", "/marketplace/listings/x"),
+        ("POST", "/marketplace/listings/x/purchase"),
     ]:
         response = httpx.request(method, server + path, headers=headers, json={"responses": []})
         assert response.status_code == 401, (method, path)
@@ -259,5 +275,118 @@ def test_events_through_sns_and_sqs_are_consumed_by_the_container_consumer(
             assert ivy.get("/players/ivy/progress").json()["experience"] == 3
             board = ivy.get("/games/demo-3/leaderboard").json()
             assert (board["me"]["member"], board["me"]["score"]) == ("ivy", "100.00")
+    finally:
+        process.stop_gracefully()
+
+
+def test_wallet_grants_and_a_marketplace_sale(server: str) -> None:
+    with as_user(server, "kim") as kim, as_user(server, "lee") as lee:
+        assert lee.get("/wallet").json() == {"balance": "0.00"}
+        granted = lee.post("/wallet/grants", json={"requestToken": "lee-1"})
+        assert granted.status_code == 201
+        assert granted.json()["balance"] == granted.json()["granted"] == "200.00"
+        again = lee.post("/wallet/grants", json={"requestToken": "lee-1"})  # a retry
+        assert (again.status_code, again.json()) == (201, granted.json())
+        second = lee.post("/wallet/grants", json={"requestToken": "lee-2"})
+        assert second.status_code == 409
+        assert second.json()["type"] == "/problems/grant-already-claimed"
+        assert lee.get("/wallet").json() == {"balance": "200.00"}
+        assert lee.post("/wallet/grants", json={}).status_code == 422
+
+        quiz_id = kim.post("/quizzes", json=QUIZ).json()["quizId"]
+        bad = kim.post("/marketplace/listings", json={"quizId": quiz_id, "price": "0"})
+        assert (bad.status_code, [e["field"] for e in bad.json()["errors"]]) == (422, ["price"])
+        assert (
+            lee.post("/marketplace/listings", json={"quizId": quiz_id, "price": "5"}).status_code
+            == 403
+        )  # not lee's quiz
+        made = kim.post("/marketplace/listings", json={"quizId": quiz_id, "price": "75.5"})
+        assert made.status_code == 201
+        listing = made.json()
+        assert (listing["quizId"], listing["price"], listing["seller"]) == (quiz_id, "75.50", "kim")
+        listing_id = listing["listingId"]
+        shown = lee.get("/marketplace").json()
+        assert listing in shown["listings"]
+        assert "San Francisco" not in str(shown)  # a listing shows no answers
+        assert kim.put(f"/quizzes/{quiz_id}", json=QUIZ).status_code == 409  # listed: frozen
+
+        own = kim.post(f"/marketplace/listings/{listing_id}/purchase")
+        assert (own.status_code, own.json()["type"]) == (403, "/problems/own-listing")
+        bought = lee.post(f"/marketplace/listings/{listing_id}/purchase")
+        assert bought.status_code == 200
+        copy_id = bought.json()["quizId"]
+        assert bought.json() == {"quizId": copy_id, "balance": "124.50"}
+        assert kim.get("/wallet").json() == {"balance": "75.50"}
+        copy = lee.get(f"/quizzes/{copy_id}").json()  # a full copy, answers included
+        assert (copy["owner"], copy["purchasedFrom"]) == ("lee", quiz_id)
+        assert copy["questions"] == kim.get(f"/quizzes/{quiz_id}").json()["questions"]
+        assert lee.post(f"/quizzes/{copy_id}/activate").status_code == 200
+        assert kim.get(f"/games/{copy_id}").json()["author"] == "lee"
+
+        sold = lee.post(f"/marketplace/listings/{listing_id}/purchase")
+        assert (sold.status_code, sold.json()["type"]) == (409, "/problems/listing-unavailable")
+        assert lee.post("/marketplace/listings/nope/purchase").status_code == 409
+        assert lee.get("/wallet").json() == {"balance": "124.50"}
+        resale = lee.post("/marketplace/listings", json={"quizId": copy_id, "price": "1"})
+        assert (resale.status_code, resale.json()["type"]) == (403, "/problems/resale-not-allowed")
+
+        dear = kim.post("/marketplace/listings", json={"quizId": quiz_id, "price": "500"}).json()
+        short = lee.post(f"/marketplace/listings/{dear['listingId']}/purchase")
+        assert (short.status_code, short.json()["type"]) == (422, "/problems/insufficient-balance")
+        assert lee.get("/wallet").json() == {"balance": "124.50"}
+        assert kim.delete(f"/marketplace/listings/{dear['listingId']}").status_code == 204
+        assert lee.get(f"/marketplace/listings/{dear['listingId']}").status_code == 404
+
+
+def twenty_buyers_race_for_one_listing(url: str) -> None:
+    """20 players with 200 coins each buy one listing at once: exactly one gets it."""
+    dev = DevIdentityProvider(DEV_KEY_FILE)  # the key file `portside dev-token` signs with
+    run = uuid.uuid4().hex[:6]
+    seller = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {dev.issue('sal')}"})
+    buyers = [
+        httpx.Client(base_url=url, headers={"Authorization": f"Bearer {dev.issue(f'b{run}{n}')}"})
+        for n in range(20)
+    ]
+    try:
+        for buyer in buyers:
+            granted = buyer.post("/wallet/grants", json={"requestToken": "start"})
+            assert granted.status_code == 201, granted.text
+        quiz_id = seller.post("/quizzes", json=QUIZ).json()["quizId"]
+        listing = seller.post("/marketplace/listings", json={"quizId": quiz_id, "price": "60"})
+        listing_id = listing.json()["listingId"]
+        before = seller.get("/wallet").json()["balance"]
+        start = threading.Barrier(len(buyers))
+
+        def buy(client: httpx.Client) -> int:
+            start.wait(timeout=30)
+            return client.post(f"/marketplace/listings/{listing_id}/purchase").status_code
+
+        with ThreadPoolExecutor(len(buyers)) as pool:
+            statuses = list(pool.map(buy, buyers))
+        assert sorted(statuses) == [200] + [409] * 19
+        balances = [b.get("/wallet").json()["balance"] for b in buyers]
+        assert sorted(balances) == ["140.00"] + ["200.00"] * 19
+        gained = float(seller.get("/wallet").json()["balance"]) - float(before)
+        assert gained == 60.0
+        owners = [b for b in buyers if b.get("/quizzes/mine").json()["quizzes"]]
+        assert len(owners) == 1
+        assert seller.get(f"/marketplace/listings/{listing_id}").status_code == 404
+    finally:
+        for client in [seller, *buyers]:
+            client.close()
+
+
+def test_of_twenty_concurrent_buyers_exactly_one_gets_the_listing(server: str) -> None:
+    twenty_buyers_race_for_one_listing(server)
+
+
+def test_of_twenty_concurrent_buyers_exactly_one_gets_it_in_dynamodb(
+    aws_env: dict[str, str],
+) -> None:
+    env = base_env(**aws_env, TRIVIA_TABLE=f"trivia-{uuid.uuid4().hex[:8]}")
+    assert run_portside(env, "init-aws").returncode == 0
+    process, url = start_portside(env)
+    try:
+        twenty_buyers_race_for_one_listing(url)
     finally:
         process.stop_gracefully()

@@ -18,9 +18,11 @@ from adapters.memory.shared import (
     ManualClock,
 )
 from adapters.memory.trivia import (
+    InMemoryMarketplace,
     InMemoryPlayLog,
     InMemoryProgressStore,
     InMemoryQuizStore,
+    InMemoryWalletStore,
     demo_quizzes,
 )
 from domain.leaderboards.service import LeaderboardService
@@ -52,13 +54,15 @@ def service(
     progress: InMemoryProgressStore | None = None,
 ) -> tuple[TriviaService, ManualClock]:
     clock = ManualClock(datetime(2026, 11, 23, tzinfo=UTC))
+    quizzes = InMemoryQuizStore(demo_quizzes())
     trivia = TriviaService(
-        InMemoryQuizStore(demo_quizzes()),
+        quizzes,
         InMemoryPlayLog(),
         progress or InMemoryProgressStore(),
         LeaderboardService(InMemoryLeaderboardStore(), clock),
         events or InMemoryEventPublisher(),
         clock,
+        InMemoryMarketplace(quizzes, InMemoryWalletStore()),
     )
     return trivia, clock
 

@@ -14,9 +14,11 @@ from adapters.memory.leaderboards import InMemoryLeaderboardStore
 from adapters.memory.shared import InMemoryEventPublisher, ManualClock
 from adapters.memory.trivia import (
     DEMO_QUIZZES,
+    InMemoryMarketplace,
     InMemoryPlayLog,
     InMemoryProgressStore,
     InMemoryQuizStore,
+    InMemoryWalletStore,
     demo_quizzes,
 )
 from domain.leaderboards.service import LeaderboardService
@@ -52,13 +54,15 @@ def a_quiz(**change: Any) -> dict[str, Any]:
 
 def service() -> tuple[TriviaService, ManualClock]:
     clock = ManualClock(datetime(2026, 11, 23, tzinfo=UTC))
+    quizzes = InMemoryQuizStore(demo_quizzes())
     trivia = TriviaService(
-        InMemoryQuizStore(demo_quizzes()),
+        quizzes,
         InMemoryPlayLog(),
         InMemoryProgressStore(),
         LeaderboardService(InMemoryLeaderboardStore(), clock),
         InMemoryEventPublisher(),
         clock,
+        InMemoryMarketplace(quizzes, InMemoryWalletStore()),
     )
     return trivia, clock
 

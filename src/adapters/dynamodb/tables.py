@@ -7,6 +7,8 @@ import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from botocore.exceptions import ClientError
+
 from adapters.boto import call as boto_call
 from domain.shared.backoff import backoff_delay
 from domain.shared.errors import UnavailableError
@@ -26,6 +28,25 @@ async def call(
     """``adapters.boto.call`` with DynamoDB's expected outcomes: failed conditions pass
     through as ClientError."""
     return await boto_call(error, what, fn, expected=CONDITION_FAILED, **kwargs)
+
+
+async def transact(
+    client: DynamoDBClient,
+    error: type[UnavailableError],
+    what: str,
+    actions: list[dict[str, Any]],
+) -> list[str]:
+    """TransactWriteItems: ``[]`` when it applied, else why it was cancelled: one reason code
+    per action, in order (``"None"`` for an action that was not the cause), e.g.
+    ``"ConditionalCheckFailed"`` or ``"TransactionConflict"``."""
+    try:
+        await call(error, what, client.transact_write_items, TransactItems=actions)
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "TransactionCanceledException":
+            raise error(f"The {what} refused a transaction.") from exc
+        reasons = exc.response.get("CancellationReasons", [])
+        return [str(reason.get("Code", "None")) for reason in reasons] or ["Unknown"]
+    return []
 
 
 #: BatchGetItem's limit of keys per call.

@@ -6,29 +6,49 @@
 - an active game: ``games`` and ``games#<category>`` / ``<created>#<id>``, with ``quizId``;
 - a recorded play: ``quiz#<id>`` / ``played#<player>`` (exists: not the first play);
 - progress: ``player#<username>`` / ``progress``: ``experience``, ``wins``;
-- a credited event: ``player#<username>`` / ``credit#<eventId>`` (exists: already counted).
+- a credited event: ``player#<username>`` / ``credit#<eventId>`` (exists: already counted);
+- a wallet: ``player#<username>`` / ``wallet``: ``balance`` (a number, never below 0);
+- a daily grant: ``player#<username>`` / ``grant#<YYYY-MM-DD>`` (exists: granted that day);
+- a listing: ``listing#<id>`` / ``listing``, and the same attributes in the marketplace index
+  ``market`` / ``<listed>#<id>``: ``listingId``, ``quizId``, ``seller``, ``price``, ``name``,
+  ``category``, ``questionCount``, ``listedAt``;
+- a quiz's open listing: ``quiz#<id>`` / ``listing``: ``listingId`` (at most one per quiz).
 
-``<created>`` is the epoch milliseconds, zero-padded to 13 digits, so the sort key orders the
-lists; they are read newest first, a page at a time, with no scan. A quiz and its list items
-change in one transaction. The table has the leaderboard layout (``portside init-aws``
+``<created>`` and ``<listed>`` are epoch milliseconds, zero-padded to 13 digits, so the sort
+key orders the lists; they are read newest first, a page at a time, with no scan. A quiz and
+its list items change in one transaction, a listing and its index items too, and a purchase
+is one transaction of eight actions (listing, index and quiz marker deleted, the original
+checked, buyer debited on the condition ``balance >= price``, seller credited, the copy and
+its owner item put). The table has the leaderboard layout (``portside init-aws``
 creates it with ``create_leaderboard_table``): the quiz boards ``trivia-<quizId>`` are its
 leaderboard items. The same table in docs/trivia.md.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from adapters.dynamodb.tables import batch_get, call
-from domain.trivia.errors import TriviaStoreUnavailableError
+from adapters.dynamodb.tables import batch_get, call, transact
+from domain.shared.backoff import backoff_delay
+from domain.trivia.errors import (
+    GrantAlreadyClaimedError,
+    InsufficientBalanceError,
+    ListingUnavailableError,
+    QuizListedError,
+    TriviaStoreUnavailableError,
+)
+from domain.trivia.market import CENTS, Listing, coins
 from domain.trivia.model import (
     Quiz,
-    games_cursor,
-    parse_games_cursor,
+    listing_order,
+    page_cursor,
+    parse_page_cursor,
     parse_quiz,
     quiz_document,
 )
@@ -54,6 +74,18 @@ class _Table:
     async def _run(self, fn: Any, **kwargs: Any) -> Any:
         return await call(TriviaStoreUnavailableError, "trivia table", fn, **kwargs)
 
+    async def _transact(self, actions: list[dict[str, Any]]) -> list[str]:
+        return await transact(self._client, TriviaStoreUnavailableError, "trivia table", actions)
+
+    async def _balance(self, player: str) -> Decimal:
+        answer = await self._run(
+            self._client.get_item,
+            TableName=self._table,
+            Key=_wallet_key(player),
+            ConsistentRead=True,
+        )
+        return Decimal(answer.get("Item", {}).get("balance", {"N": "0"})["N"]).quantize(CENTS)
+
 
 class DynamoDBQuizStore(_Table):
     """QuizStore on ``TRIVIA_TABLE`` (layout in the module docstring)."""
@@ -62,7 +94,7 @@ class DynamoDBQuizStore(_Table):
         before = await self.get(quiz.quiz_id)
         writes: list[dict[str, Any]] = [
             {"Put": {"TableName": self._table, "Item": _quiz_item(quiz)}},
-            {"Put": {"TableName": self._table, "Item": self._owner_item(quiz)}},
+            {"Put": {"TableName": self._table, "Item": _owner_item(quiz)}},
         ]
         listed = {"games", f"games#{quiz.content.category}"} if quiz.active else set()
         was = {"games", f"games#{before.content.category}"} if before and before.active else set()
@@ -88,7 +120,7 @@ class DynamoDBQuizStore(_Table):
         quiz = await self.get(quiz_id)
         if quiz is None:
             return
-        keys = [_quiz_key(quiz_id), self._owner_key(quiz)]
+        keys = [_quiz_key(quiz_id), _owner_key(quiz)]
         if quiz.active:
             keys += [
                 {"PK": {"S": pk}, "SK": {"S": _sort(quiz)}}
@@ -123,7 +155,7 @@ class DynamoDBQuizStore(_Table):
         pk = "games" if category is None else f"games#{category}"
         start: dict[str, Any] = {}
         if cursor:
-            created, quiz_id = parse_games_cursor(cursor)
+            created, quiz_id = parse_page_cursor(cursor)
             sort = f"{created:013d}#{quiz_id}"
             start = {"ExclusiveStartKey": {"PK": {"S": pk}, "SK": {"S": sort}}}
         answer = await self._run(
@@ -137,7 +169,8 @@ class DynamoDBQuizStore(_Table):
         )
         items = answer.get("Items", [])
         page = await self._quizzes([item["quizId"]["S"] for item in items[:limit]])
-        return page, (games_cursor(page[-1]) if len(items) > limit and page else None)
+        more = len(items) > limit and page
+        return page, (page_cursor(*listing_order(page[-1])) if more else None)
 
     async def _quizzes(self, ids: list[str]) -> list[Quiz]:
         """The quizzes of ``ids``, in that order (any deleted meanwhile left out)."""
@@ -146,11 +179,13 @@ class DynamoDBQuizStore(_Table):
         found = {quiz.quiz_id: quiz for quiz in map(_quiz_from_item, items)}
         return [found[i] for i in ids if i in found]
 
-    def _owner_key(self, quiz: Quiz) -> dict[str, Any]:
-        return {"PK": {"S": f"owner#{quiz.owner}"}, "SK": {"S": f"quiz#{_sort(quiz)}"}}
 
-    def _owner_item(self, quiz: Quiz) -> dict[str, Any]:
-        return {**self._owner_key(quiz), "quizId": {"S": quiz.quiz_id}}
+def _owner_key(quiz: Quiz) -> dict[str, Any]:
+    return {"PK": {"S": f"owner#{quiz.owner}"}, "SK": {"S": f"quiz#{_sort(quiz)}"}}
+
+
+def _owner_item(quiz: Quiz) -> dict[str, Any]:
+    return {**_owner_key(quiz), "quizId": {"S": quiz.quiz_id}}
 
 
 def _quiz_item(quiz: Quiz) -> dict[str, Any]:
@@ -240,3 +275,241 @@ class DynamoDBProgressStore(_Table):
             int(item.get("experience", {"N": "0"})["N"]),
             int(item.get("wins", {"N": "0"})["N"]),
         )
+
+
+def _wallet_key(player: str) -> dict[str, Any]:
+    return {"PK": {"S": f"player#{player}"}, "SK": {"S": "wallet"}}
+
+
+class DynamoDBWalletStore(_Table):
+    """WalletStore on ``TRIVIA_TABLE``: the day's grant marker and the addition in one
+    transaction."""
+
+    async def balance(self, player: str) -> Decimal:
+        return await self._balance(player)
+
+    async def grant(self, player: str, day: str, amount: Decimal) -> Decimal:
+        marker = {"PK": {"S": f"player#{player}"}, "SK": {"S": f"grant#{day}"}}
+        reasons = await self._transact(
+            [
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": marker,
+                        "ConditionExpression": "attribute_not_exists(PK)",
+                    }
+                },
+                {
+                    "Update": {
+                        "TableName": self._table,
+                        "Key": _wallet_key(player),
+                        "UpdateExpression": "ADD balance :amount",
+                        "ExpressionAttributeValues": {":amount": {"N": str(amount)}},
+                    }
+                },
+            ]
+        )
+        if reasons:
+            if reasons[0] == "ConditionalCheckFailed":
+                raise GrantAlreadyClaimedError(day)
+            raise TriviaStoreUnavailableError(f"The grant was cancelled ({reasons}).")
+        return await self.balance(player)
+
+
+#: Attempts at a purchase cancelled only by a concurrent transaction on its items.
+_PURCHASE_ATTEMPTS = 5
+
+
+class DynamoDBMarketplace(_Table):
+    """Marketplace on ``TRIVIA_TABLE``: listings with a newest-first index, and purchases
+    in one transaction (layout in the module docstring)."""
+
+    async def add(self, listing: Listing) -> None:
+        marker = {**_marker_key(listing.quiz_id), "listingId": {"S": listing.listing_id}}
+        reasons = await self._transact(
+            [
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": marker,
+                        "ConditionExpression": "attribute_not_exists(PK)",
+                    }
+                },
+                {"Put": {"TableName": self._table, "Item": _listing_item(listing)}},
+                {"Put": {"TableName": self._table, "Item": _index_item(listing)}},
+            ]
+        )
+        if reasons and reasons[0] == "ConditionalCheckFailed":
+            listed = await self.listing_of(listing.quiz_id)
+            raise QuizListedError(listing.quiz_id, listed.listing_id if listed else "?")
+        if reasons:
+            raise TriviaStoreUnavailableError(f"The listing was cancelled ({reasons}).")
+
+    async def get(self, listing_id: str) -> Listing | None:
+        answer = await self._run(
+            self._client.get_item,
+            TableName=self._table,
+            Key=_listing_key(listing_id),
+            ConsistentRead=True,
+        )
+        item = answer.get("Item")
+        return None if item is None else _listing_from_item(item)
+
+    async def listing_of(self, quiz_id: str) -> Listing | None:
+        answer = await self._run(
+            self._client.get_item,
+            TableName=self._table,
+            Key=_marker_key(quiz_id),
+            ConsistentRead=True,
+        )
+        item = answer.get("Item")
+        return None if item is None else await self.get(item["listingId"]["S"])
+
+    async def page(self, limit: int, cursor: str | None) -> tuple[list[Listing], str | None]:
+        start: dict[str, Any] = {}
+        if cursor:
+            listed, listing_id = parse_page_cursor(cursor)
+            sort = f"{listed:013d}#{listing_id}"
+            start = {"ExclusiveStartKey": {"PK": {"S": _MARKET}, "SK": {"S": sort}}}
+        answer = await self._run(
+            self._client.query,
+            TableName=self._table,
+            KeyConditionExpression="PK = :pk",
+            ExpressionAttributeValues={":pk": {"S": _MARKET}},
+            ScanIndexForward=False,
+            Limit=limit + 1,  # one more than the page: is there a next page?
+            **start,
+        )
+        items = answer.get("Items", [])
+        page = [_listing_from_item(item) for item in items[:limit]]
+        return page, (page_cursor(*page[-1].position) if len(items) > limit else None)
+
+    async def remove(self, listing: Listing) -> None:
+        # Cancelled: already sold or withdrawn (the quiz may have a newer listing: its
+        # marker is deleted only while it still names this one).
+        await self._transact(self._removal(listing))
+
+    async def purchase(self, listing: Listing, buyer: str, copy: Quiz) -> Decimal:
+        price = {":price": {"N": str(listing.price)}}
+        actions = [
+            *self._removal(listing),
+            {
+                "ConditionCheck": {
+                    "TableName": self._table,
+                    "Key": _quiz_key(listing.quiz_id),
+                    "ConditionExpression": "attribute_exists(PK)",
+                }
+            },
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": _wallet_key(buyer),
+                    "UpdateExpression": "SET balance = balance - :price",
+                    "ConditionExpression": "balance >= :price",
+                    "ExpressionAttributeValues": price,
+                }
+            },
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": _wallet_key(listing.seller),
+                    "UpdateExpression": "ADD balance :price",
+                    "ExpressionAttributeValues": price,
+                }
+            },
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": _quiz_item(copy),
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                }
+            },
+            {"Put": {"TableName": self._table, "Item": _owner_item(copy)}},
+        ]
+        debit = 4  # the buyer's debit among the actions
+        for attempt in range(_PURCHASE_ATTEMPTS):
+            reasons = await self._transact(actions)
+            if not reasons:
+                return await self._balance(buyer)
+            if "TransactionConflict" in reasons:
+                # Another transaction held one of these items (a rival buyer, a grant): try
+                # again; the next attempt sees the outcome as a failed condition.
+                await asyncio.sleep(backoff_delay(attempt, 0.01, 0.2))
+                continue
+            if any(code == "ConditionalCheckFailed" for code in reasons[:debit]):
+                raise ListingUnavailableError(listing.listing_id)
+            if reasons[debit] == "ConditionalCheckFailed":
+                raise InsufficientBalanceError(coins(listing.price))
+            raise TriviaStoreUnavailableError(f"The purchase was cancelled ({reasons}).")
+        raise TriviaStoreUnavailableError("The purchase kept conflicting; try again.")
+
+    def _removal(self, listing: Listing) -> list[dict[str, Any]]:
+        """Delete the listing (which must exist), its index item and its quiz's marker."""
+        return [
+            {
+                "Delete": {
+                    "TableName": self._table,
+                    "Key": _listing_key(listing.listing_id),
+                    "ConditionExpression": "attribute_exists(PK)",
+                }
+            },
+            {"Delete": {"TableName": self._table, "Key": _index_key(listing)}},
+            {
+                "Delete": {
+                    "TableName": self._table,
+                    "Key": _marker_key(listing.quiz_id),
+                    "ConditionExpression": "listingId = :id",
+                    "ExpressionAttributeValues": {":id": {"S": listing.listing_id}},
+                }
+            },
+        ]
+
+
+_MARKET = "market"
+
+
+def _listing_key(listing_id: str) -> dict[str, Any]:
+    return {"PK": {"S": f"listing#{listing_id}"}, "SK": {"S": "listing"}}
+
+
+def _index_key(listing: Listing) -> dict[str, Any]:
+    sort = f"{listing.listed_at:013d}#{listing.listing_id}"
+    return {"PK": {"S": _MARKET}, "SK": {"S": sort}}
+
+
+def _marker_key(quiz_id: str) -> dict[str, Any]:
+    return {"PK": {"S": f"quiz#{quiz_id}"}, "SK": {"S": "listing"}}
+
+
+def _listing_attributes(listing: Listing) -> dict[str, Any]:
+    return {
+        "listingId": {"S": listing.listing_id},
+        "quizId": {"S": listing.quiz_id},
+        "seller": {"S": listing.seller},
+        "price": {"N": str(listing.price)},
+        "name": {"S": listing.name},
+        "category": {"S": listing.category},
+        "questionCount": {"N": str(listing.question_count)},
+        "listedAt": {"N": str(listing.listed_at)},
+    }
+
+
+def _listing_item(listing: Listing) -> dict[str, Any]:
+    return {**_listing_key(listing.listing_id), **_listing_attributes(listing)}
+
+
+def _index_item(listing: Listing) -> dict[str, Any]:
+    return {**_index_key(listing), **_listing_attributes(listing)}
+
+
+def _listing_from_item(item: dict[str, Any]) -> Listing:
+    return Listing(
+        item["listingId"]["S"],
+        item["quizId"]["S"],
+        item["seller"]["S"],
+        Decimal(item["price"]["N"]).quantize(CENTS),
+        item["name"]["S"],
+        item["category"]["S"],
+        int(item["questionCount"]["N"]),
+        int(item["listedAt"]["N"]),
+    )

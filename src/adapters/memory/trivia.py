@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import threading
+from decimal import Decimal
 
-from domain.trivia.errors import InvalidTokenError
+from domain.trivia.errors import (
+    GrantAlreadyClaimedError,
+    InsufficientBalanceError,
+    InvalidTokenError,
+    ListingUnavailableError,
+    QuizListedError,
+)
+from domain.trivia.market import Listing, coins
 from domain.trivia.model import (
     Quiz,
-    games_cursor,
     listing_order,
-    parse_games_cursor,
+    page_cursor,
+    parse_page_cursor,
     parse_quiz,
 )
 from domain.trivia.progress import Progress
 
+ZERO = Decimal("0.00")
 DEMO_AUTHOR = "portside"
 DEMO_QUIZZES: tuple[dict[str, object], ...] = (
     {
@@ -84,11 +93,18 @@ class InMemoryQuizStore:
         self._lock = threading.Lock()
 
     async def put(self, quiz: Quiz) -> None:
+        self.store(quiz)
+
+    def store(self, quiz: Quiz) -> None:
+        """``put`` without a suspension point, for a purchase made under another lock."""
         with self._lock:
             self._quizzes[quiz.quiz_id] = quiz
 
     async def get(self, quiz_id: str) -> Quiz | None:
         return self._quizzes.get(quiz_id)
+
+    def __contains__(self, quiz_id: str) -> bool:
+        return quiz_id in self._quizzes
 
     async def delete(self, quiz_id: str) -> None:
         with self._lock:
@@ -113,10 +129,10 @@ class InMemoryQuizStore:
                 reverse=True,
             )
         if cursor:
-            after = parse_games_cursor(cursor)
+            after = parse_page_cursor(cursor)
             games = [q for q in games if listing_order(q) < after]
         page = games[:limit]
-        return page, (games_cursor(page[-1]) if len(games) > limit else None)
+        return page, (page_cursor(*listing_order(page[-1])) if len(games) > limit else None)
 
 
 class InMemoryTokenVerifier:
@@ -167,3 +183,90 @@ class InMemoryProgressStore:
 
     async def get(self, username: str) -> Progress:
         return self._progress.get(username, Progress(username))
+
+
+class InMemoryWalletStore:
+    """WalletStore in dicts; ``transfer`` is the purchase's payment (used by
+    ``InMemoryMarketplace`` under its own lock)."""
+
+    def __init__(self) -> None:
+        self._balances: dict[str, Decimal] = {}
+        self._granted: set[tuple[str, str]] = set()
+        self._lock = threading.Lock()
+
+    async def balance(self, player: str) -> Decimal:
+        return self._balances.get(player, ZERO)
+
+    async def grant(self, player: str, day: str, amount: Decimal) -> Decimal:
+        with self._lock:
+            if (player, day) in self._granted:
+                raise GrantAlreadyClaimedError(day)
+            self._granted.add((player, day))
+            self._balances[player] = self._balances.get(player, ZERO) + amount
+            return self._balances[player]
+
+    def transfer(self, payer: str, payee: str, amount: Decimal) -> Decimal:
+        """Move ``amount`` or nothing (InsufficientBalanceError); the payer's balance after."""
+        with self._lock:
+            left = self._balances.get(payer, ZERO) - amount
+            if left < 0:
+                raise InsufficientBalanceError(coins(amount))
+            self._balances[payer] = left
+            self._balances[payee] = self._balances.get(payee, ZERO) + amount
+            return left
+
+
+class InMemoryMarketplace:
+    """Marketplace in dicts, over the in-memory quiz and wallet stores it pays and delivers
+    through; a purchase runs under one lock with no suspension point, so it is atomic."""
+
+    def __init__(self, quizzes: InMemoryQuizStore, wallets: InMemoryWalletStore) -> None:
+        self._quizzes = quizzes
+        self._wallets = wallets
+        self._listings: dict[str, Listing] = {}
+        self._by_quiz: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    async def add(self, listing: Listing) -> None:
+        with self._lock:
+            open_id = self._by_quiz.get(listing.quiz_id)
+            if open_id is not None:
+                raise QuizListedError(listing.quiz_id, open_id)
+            self._listings[listing.listing_id] = listing
+            self._by_quiz[listing.quiz_id] = listing.listing_id
+
+    async def get(self, listing_id: str) -> Listing | None:
+        return self._listings.get(listing_id)
+
+    async def listing_of(self, quiz_id: str) -> Listing | None:
+        with self._lock:
+            listing_id = self._by_quiz.get(quiz_id)
+            return None if listing_id is None else self._listings[listing_id]
+
+    async def page(self, limit: int, cursor: str | None) -> tuple[list[Listing], str | None]:
+        with self._lock:
+            listings = sorted(self._listings.values(), key=lambda item: item.position, reverse=True)
+        if cursor:
+            after = parse_page_cursor(cursor)
+            listings = [item for item in listings if item.position < after]
+        page = listings[:limit]
+        return page, (page_cursor(*page[-1].position) if len(listings) > limit else None)
+
+    async def remove(self, listing: Listing) -> None:
+        with self._lock:
+            self._drop(listing)
+
+    async def purchase(self, listing: Listing, buyer: str, copy: Quiz) -> Decimal:
+        with self._lock:
+            if self._listings.get(listing.listing_id) != listing or listing.quiz_id not in (
+                self._quizzes
+            ):
+                raise ListingUnavailableError(listing.listing_id)
+            balance = self._wallets.transfer(buyer, listing.seller, listing.price)
+            self._drop(listing)
+            self._quizzes.store(copy)
+            return balance
+
+    def _drop(self, listing: Listing) -> None:
+        if self._listings.pop(listing.listing_id, None) is not None:
+            del self._by_quiz[listing.quiz_id]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from domain.shared.errors import (
+    ConflictError,
     ForbiddenError,
     InvalidInputError,
     NotFoundError,
@@ -66,3 +67,89 @@ class InvalidCursorError(InvalidInputError):
 
     def __init__(self) -> None:
         super().__init__("The cursor is not one this API returned.")
+
+
+class GrantAlreadyClaimedError(ConflictError):
+    code = "grant-already-claimed"
+    title = "Today's grant was already claimed"
+
+    def __init__(self, day: str) -> None:
+        super().__init__(f"The daily grant of {day} (UTC) was already claimed; come back tomorrow.")
+
+
+class InvalidListingError(InvalidInputError):
+    code = "invalid-listing"
+    title = "Invalid listing"
+
+
+class InvalidGrantError(InvalidInputError):
+    code = "invalid-grant"
+    title = "Invalid grant request"
+
+
+class ResaleNotAllowedError(ForbiddenError):
+    code = "resale-not-allowed"
+    title = "A purchased copy cannot be sold"
+
+    def __init__(self, quiz_id: str) -> None:
+        super().__init__(f"Quiz {quiz_id!r} is a purchased copy; only original quizzes are sold.")
+
+
+class PurchasedCopyError(ForbiddenError):
+    code = "purchased-copy"
+    title = "A purchased copy cannot be edited"
+
+    def __init__(self, quiz_id: str) -> None:
+        super().__init__(f"Quiz {quiz_id!r} is a purchased copy: read, play or activate it.")
+
+
+class QuizListedError(ConflictError):
+    code = "quiz-listed"
+    title = "The quiz is on the marketplace"
+
+    def __init__(self, quiz_id: str, listing_id: str) -> None:
+        super().__init__(
+            f"Quiz {quiz_id!r} is for sale as listing {listing_id!r}; withdraw it first."
+        )
+
+
+class OwnListingError(ForbiddenError):
+    code = "own-listing"
+    title = "Buying one's own listing"
+
+    def __init__(self, listing_id: str) -> None:
+        super().__init__(f"Listing {listing_id!r} is yours; you already own the quiz.")
+
+
+class NotListingSellerError(ForbiddenError):
+    code = "not-listing-seller"
+    title = "Not the listing's seller"
+
+    def __init__(self, listing_id: str) -> None:
+        super().__init__(f"Only the seller may withdraw listing {listing_id!r}.")
+
+
+class ListingNotFoundError(NotFoundError):
+    code = "listing-not-found"
+    title = "Listing not found"
+
+    def __init__(self, listing_id: str) -> None:
+        super().__init__(f"There is no listing {listing_id!r}.")
+
+
+class ListingUnavailableError(ConflictError):
+    """Buying a listing that is sold, withdrawn, or never was: the marketplace moved on."""
+
+    code = "listing-unavailable"
+    title = "Listing sold or gone"
+
+    def __init__(self, listing_id: str) -> None:
+        super().__init__(f"Listing {listing_id!r} is sold or no longer on the marketplace.")
+
+
+class InsufficientBalanceError(InvalidInputError):
+    code = "insufficient-balance"
+    title = "Insufficient balance"
+
+    def __init__(self, price: str) -> None:
+        super().__init__(f"The wallet holds less than the price of {price} coins.")

@@ -103,7 +103,6 @@ class Quiz:
     active: bool = False
     source: str | None = None
     created_at: int = 0  # epoch ms
-    version: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,18 +132,19 @@ def listing_order(quiz: Quiz) -> tuple[int, str]:
     return (quiz.created_at, quiz.quiz_id)
 
 
-def games_cursor(quiz: Quiz) -> str:
-    """The cursor of the page that follows ``quiz`` (opaque to clients)."""
-    return f"{quiz.created_at}.{quiz.quiz_id}"
+def page_cursor(created_at: int, item_id: str) -> str:
+    """The cursor of the page that follows the item (a quiz or a listing) created at
+    ``created_at`` with id ``item_id`` in a newest-first list (opaque to clients)."""
+    return f"{created_at}.{item_id}"
 
 
-def parse_games_cursor(cursor: str) -> tuple[int, str]:
-    """The listing order of the last quiz before the next page; InvalidCursorError if this
-    is not a cursor ``games_cursor`` made."""
-    created, _, quiz_id = cursor.partition(".")
-    if not created.isdigit() or not quiz_id:
+def parse_page_cursor(cursor: str) -> tuple[int, str]:
+    """The (created, id) of the last item before the next page; InvalidCursorError if this
+    is not a cursor ``page_cursor`` made."""
+    created, _, item_id = cursor.partition(".")
+    if not created.isdigit() or not item_id:
         raise InvalidCursorError()
-    return (int(created), quiz_id)
+    return (int(created), item_id)
 
 
 # -- parsing what authors send ---------------------------------------------------------------

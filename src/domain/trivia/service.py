@@ -4,6 +4,7 @@ recorded play publishes (the quiz's board, the players' progress)."""
 from __future__ import annotations
 
 import contextlib
+import json
 import uuid
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -14,8 +15,21 @@ from domain.leaderboards.errors import BoardExistsError, BoardNotFoundError
 from domain.leaderboards.model import Page, Policy
 from domain.leaderboards.service import LeaderboardService, Submission
 from domain.shared.events import DomainEvent
+from domain.shared.idempotency import digest, run_once
 from domain.shared.time import to_millis
-from domain.trivia.errors import GameNotFoundError, NotQuizOwnerError, QuizNotFoundError
+from domain.trivia.errors import (
+    GameNotFoundError,
+    ListingNotFoundError,
+    ListingUnavailableError,
+    NotListingSellerError,
+    NotQuizOwnerError,
+    OwnListingError,
+    PurchasedCopyError,
+    QuizListedError,
+    QuizNotFoundError,
+    ResaleNotAllowedError,
+)
+from domain.trivia.market import GRANT, Grant, Listing, coins, parse_grant, parse_listing
 from domain.trivia.model import (
     LeaderboardPolicy,
     Quiz,
@@ -25,10 +39,11 @@ from domain.trivia.model import (
     score_play,
 )
 from domain.trivia.progress import EXPERIENCE_EARNED, SCORE_RECORDED, Progress
-from ports.shared import Clock, EventPublisher
-from ports.trivia import PlayLog, ProgressStore, QuizStore
+from ports.shared import Clock, EventPublisher, IdempotencyStore
+from ports.trivia import Marketplace, PlayLog, ProgressStore, QuizStore, WalletStore
 
 GAMES_PAGE = 20
+MARKET_PAGE = 20
 BOARD_TOP = 10
 
 
@@ -48,8 +63,10 @@ class TriviaService:
         boards: LeaderboardService,
         events: EventPublisher,
         clock: Clock,
+        market: Marketplace,
     ) -> None:
         self._quizzes = quizzes
+        self._market = market
         self._plays = plays
         self._progress = progress
         self._boards = boards
@@ -79,13 +96,26 @@ class TriviaService:
         return quiz
 
     async def update(self, owner: str, quiz_id: str, raw: object) -> Quiz:
+        """Replace the quiz's content: not a purchased copy (PurchasedCopyError), not while
+        it is for sale (QuizListedError: a buyer gets what the listing showed)."""
         content = parse_quiz(raw)
-        quiz = replace(await self.owned(owner, quiz_id), content=content)
+        quiz = await self.owned(owner, quiz_id)
+        if quiz.source is not None:
+            raise PurchasedCopyError(quiz_id)
+        listing = await self._market.listing_of(quiz_id)
+        if listing is not None:
+            raise QuizListedError(quiz_id, listing.listing_id)
+        quiz = replace(quiz, content=content)
         await self._quizzes.put(quiz)
         return quiz
 
     async def delete(self, owner: str, quiz_id: str) -> None:
+        """Delete the quiz, withdrawing its listing first if it is for sale (copies already
+        sold stay with their buyers)."""
         await self.owned(owner, quiz_id)
+        listing = await self._market.listing_of(quiz_id)
+        if listing is not None:
+            await self._market.remove(listing)
         await self._quizzes.delete(quiz_id)
 
     async def activate(self, owner: str, quiz_id: str) -> Quiz:
@@ -192,3 +222,108 @@ class TriviaService:
 
     async def progress(self, username: str) -> Progress:
         return await self._progress.get(username)
+
+
+class MarketService:
+    """Wallets (a daily grant, idempotent per request token) and the marketplace."""
+
+    def __init__(
+        self,
+        quizzes: QuizStore,
+        wallets: WalletStore,
+        market: Marketplace,
+        idempotency: IdempotencyStore,
+        clock: Clock,
+    ) -> None:
+        self._quizzes = quizzes
+        self._wallets = wallets
+        self._market = market
+        self._idempotency = idempotency
+        self._clock = clock
+
+    async def balance(self, player: str) -> Decimal:
+        return await self._wallets.balance(player)
+
+    async def grant(self, player: str, raw: object) -> Grant:
+        """Today's 200 coins (UTC day): GrantAlreadyClaimedError if the player had them; a
+        retry with the same request token replays the first answer."""
+        token = parse_grant(raw)
+
+        async def work() -> str:
+            day = self._clock.now().date().isoformat()
+            balance = await self._wallets.grant(player, day, GRANT)
+            return json.dumps([day, coins(GRANT), coins(balance)])
+
+        key = digest("trivia-grant", player, token)
+        day, amount, balance = json.loads(
+            await run_once(self._idempotency, self._clock, key, digest(player), work)
+        )
+        return Grant(day, Decimal(amount), Decimal(balance))
+
+    async def list_quiz(self, seller: str, raw: object) -> Listing:
+        """Put one of the seller's original quizzes on sale (one open listing per quiz:
+        QuizListedError for a second)."""
+        quiz_id, price = parse_listing(raw)
+        quiz = await self._quizzes.get(quiz_id)
+        if quiz is None:
+            raise QuizNotFoundError(quiz_id)
+        if quiz.owner != seller:
+            raise NotQuizOwnerError(quiz_id)
+        if quiz.source is not None:
+            raise ResaleNotAllowedError(quiz_id)
+        content = quiz.content
+        listing = Listing(
+            uuid.uuid4().hex,
+            quiz_id,
+            seller,
+            price,
+            content.name,
+            content.category,
+            len(content.questions),
+            to_millis(self._clock.now()),
+        )
+        await self._market.add(listing)
+        return listing
+
+    async def listings(
+        self, cursor: str | None, limit: int = MARKET_PAGE
+    ) -> tuple[list[Listing], str | None]:
+        return await self._market.page(limit, cursor or None)
+
+    async def listing(self, listing_id: str) -> Listing:
+        found = await self._market.get(listing_id)
+        if found is None:
+            raise ListingNotFoundError(listing_id)
+        return found
+
+    async def withdraw(self, seller: str, listing_id: str) -> None:
+        listing = await self.listing(listing_id)
+        if listing.seller != seller:
+            raise NotListingSellerError(listing_id)
+        await self._market.remove(listing)
+
+    async def purchase(self, buyer: str, listing_id: str) -> tuple[Quiz, Decimal]:
+        """Buy a listing: the buyer's new copy of the quiz and their balance after paying.
+
+        ListingUnavailableError when it is sold or gone (also when another buyer wins a
+        concurrent purchase), OwnListingError for the seller, InsufficientBalanceError when
+        the wallet holds less than the price.
+        """
+        listing = await self._market.get(listing_id)
+        if listing is None:
+            raise ListingUnavailableError(listing_id)
+        if listing.seller == buyer:
+            raise OwnListingError(listing_id)
+        original = await self._quizzes.get(listing.quiz_id)
+        if original is None:
+            raise ListingUnavailableError(listing_id)
+        copy = replace(
+            original,
+            quiz_id=uuid.uuid4().hex,
+            owner=buyer,
+            active=False,
+            source=original.quiz_id,
+            created_at=to_millis(self._clock.now()),
+        )
+        balance = await self._market.purchase(listing, buyer, copy)
+        return copy, balance

@@ -131,5 +131,5 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(races_router(services.races, services.race_stream))
     dev = services.dev_identity
     jwks = None if dev is None else lambda: dev().jwks()
-    app.include_router(trivia_router(services.trivia, services.tokens, jwks))
+    app.include_router(trivia_router(services.trivia, services.market, services.tokens, jwks))
     return app

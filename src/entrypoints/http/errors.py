@@ -45,6 +45,7 @@ PROBLEM_RESPONSES: dict[int, dict[str, Any]] = {
     401: {"model": Problem, "description": "Missing or invalid credentials"},
     403: {"model": Problem, "description": "The caller may not do this"},
     404: {"model": Problem, "description": "Unknown resource"},
+    409: {"model": Problem, "description": "Conflicts with the resource's current state"},
     422: {"model": Problem, "description": "Invalid input; `errors` names each field"},
     503: {"model": Problem, "description": "A dependency is unavailable (see Retry-After)"},
 }

@@ -12,8 +12,9 @@ from fastapi.responses import JSONResponse
 
 from domain.shared.errors import FieldError, InvalidInputError
 from domain.trivia.errors import InvalidTokenError
+from domain.trivia.market import Listing, coins
 from domain.trivia.model import Quiz, ScoredPlay, public_questions, quiz_document
-from domain.trivia.service import TriviaService
+from domain.trivia.service import MarketService, TriviaService
 from entrypoints.http.errors import PROBLEM_RESPONSES
 from entrypoints.http.leaderboards import page_json
 from ports.trivia import TokenVerifier
@@ -21,10 +22,12 @@ from ports.trivia import TokenVerifier
 _RESPONSES: dict[int | str, dict[str, Any]] = {
     s: PROBLEM_RESPONSES[s] for s in (401, 403, 404, 422)
 }
+_CONFLICT: dict[int | str, dict[str, Any]] = {409: PROBLEM_RESPONSES[409]}
 
 
 def trivia_router(
     service: TriviaService,
+    market: MarketService,
     tokens: TokenVerifier,
     jwks: Callable[[], dict[str, Any]] | None = None,
 ) -> APIRouter:
@@ -102,6 +105,47 @@ def trivia_router(
             "wins": found.wins,
         }
 
+    @router.get("/wallet")
+    async def wallet(me: Player) -> dict[str, Any]:
+        return {"balance": coins(await market.balance(me))}
+
+    @router.post("/wallet/grants", status_code=201, responses=_CONFLICT)
+    async def grant(request: Request, me: Player) -> JSONResponse:
+        """Today's 200 coins (once per UTC day: 409 after); a retry with the same
+        ``requestToken`` replays the first answer."""
+        granted = await market.grant(me, await _body(request))
+        body = {"day": granted.day, "granted": coins(granted.amount)}
+        return JSONResponse({**body, "balance": coins(granted.balance)}, 201)
+
+    @router.post("/marketplace/listings", status_code=201, responses=_CONFLICT)
+    async def list_quiz(request: Request, me: Player) -> JSONResponse:
+        """Sell one of your original quizzes (not a purchased copy), once."""
+        listing = await market.list_quiz(me, await _body(request))
+        return JSONResponse(listing_json(listing), 201)
+
+    @router.get("/marketplace")
+    async def marketplace(
+        _: Player, cursor: Annotated[str | None, Query(max_length=200)] = None
+    ) -> dict[str, Any]:
+        page, following = await market.listings(cursor)
+        return {"listings": [listing_json(item) for item in page], "cursor": following}
+
+    @router.get("/marketplace/listings/{listing_id}")
+    async def listing(listing_id: str, _: Player) -> dict[str, Any]:
+        return listing_json(await market.listing(listing_id))
+
+    @router.delete("/marketplace/listings/{listing_id}", status_code=204)
+    async def withdraw(listing_id: str, me: Player) -> None:
+        """Take your listing off the marketplace."""
+        await market.withdraw(me, listing_id)
+
+    @router.post("/marketplace/listings/{listing_id}/purchase", responses=_CONFLICT)
+    async def purchase(listing_id: str, me: Player) -> dict[str, Any]:
+        """Buy a listing: your own playable copy of the quiz, and your balance after. 409
+        when it is sold or gone, 422 when your balance is below the price."""
+        copy, balance = await market.purchase(me, listing_id)
+        return {"quizId": copy.quiz_id, "balance": coins(balance)}
+
     if jwks is not None:
         publish = jwks
 
@@ -148,6 +192,19 @@ def summary_json(quiz: Quiz) -> dict[str, Any]:
 def game_json(quiz: Quiz) -> dict[str, Any]:
     c = quiz.content
     return {"quizId": quiz.quiz_id, "name": c.name, "category": c.category, "author": quiz.owner}
+
+
+def listing_json(listing: Listing) -> dict[str, Any]:
+    return {
+        "listingId": listing.listing_id,
+        "quizId": listing.quiz_id,
+        "price": coins(listing.price),
+        "seller": listing.seller,
+        "name": listing.name,
+        "category": listing.category,
+        "questionCount": listing.question_count,
+        "listedAt": listing.listed_at,
+    }
 
 
 def scored_json(scored: ScoredPlay) -> dict[str, Any]:

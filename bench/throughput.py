@@ -23,9 +23,10 @@ from tests.support.fake_rates import FakeRatesServer
 from tests.support.services import BIN, LOOPBACK, base_env, free_port, start_logged, start_redis
 
 
-def wrk(url: str, seconds: int, connections: int) -> float:
-    """Requests per second from one wrk run; fails on any socket error or non-2xx answer."""
-    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "2s", url]
+def wrk(url: str, seconds: int, connections: int, *options: str) -> float:
+    """Requests per second from one wrk run (``options``: more wrk arguments, such as a
+    header or a Lua script); fails on any socket error or non-2xx answer."""
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "2s", *options, url]
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     if "Non-2xx" in out or "Socket errors" in out:
         raise RuntimeError(f"wrk saw errors:\n{out}")

@@ -36,5 +36,8 @@ def configure_logging(level: str) -> None:
     root.setLevel(level)
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logger = logging.getLogger(name)
+        if name == "uvicorn.access" and not logger.propagate:
+            continue  # ``uvicorn --no-access-log`` turned access lines off: they stay off
         logger.handlers.clear()
         logger.propagate = True
+        logger.setLevel(logging.NOTSET)  # LOG_LEVEL decides, not uvicorn's own INFO

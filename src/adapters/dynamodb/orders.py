@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from botocore.exceptions import ClientError
 
-from adapters.dynamodb.tables import call, create_table
+from adapters.dynamodb.tables import call, create_table, transact
 from domain.orders.errors import (
     InventoryUnavailableError,
     OrderStoreUnavailableError,
@@ -173,19 +173,14 @@ class DynamoDBInventory:
                 }
             }
         )
-        try:
-            await call(
-                InventoryUnavailableError, "inventory table",
-                self._client.transact_write_items, TransactItems=actions,
-            )  # fmt: skip
-        except ClientError as exc:
-            reasons = exc.response.get("CancellationReasons", [])
-            if reasons and reasons[-1].get("Code") == "ConditionalCheckFailed":
-                return True  # this order's reservation exists: it was made by an earlier try
-            if any(r.get("Code") == "ConditionalCheckFailed" for r in reasons):
-                return False  # some line lacks stock; the transaction took nothing
-            raise InventoryUnavailableError("The inventory reservation was cancelled.") from exc
-        return True
+        reasons = await transact(
+            self._client, InventoryUnavailableError, "inventory table", actions
+        )
+        if not reasons or reasons[-1] == "ConditionalCheckFailed":
+            return True  # reserved now, or by an earlier try (this order's reservation exists)
+        if "ConditionalCheckFailed" in reasons:
+            return False  # some line lacks stock; the transaction took nothing
+        raise InventoryUnavailableError(f"The inventory reservation was cancelled ({reasons}).")
 
     async def release(self, order_id: str) -> None:
         key = {"ItemId": {"S": _RESERVATION + order_id}}
@@ -222,13 +217,12 @@ class DynamoDBInventory:
                     }
                 }
             )
-        try:
-            await call(
-                InventoryUnavailableError, "inventory table",
-                self._client.transact_write_items, TransactItems=actions,
-            )  # fmt: skip
-        except ClientError:
-            return  # released meanwhile by another try: once is enough
+        reasons = await transact(
+            self._client, InventoryUnavailableError, "inventory table", actions
+        )
+        if reasons and reasons[0] != "ConditionalCheckFailed":
+            raise InventoryUnavailableError(f"The inventory release was cancelled ({reasons}).")
+        # Cancelled on the reservation's condition: released meanwhile by another try.
 
 
 def create_orders_table(client: DynamoDBClient, table: str) -> bool:

@@ -30,6 +30,10 @@ async def call(
     return await boto_call(error, what, fn, expected=CONDITION_FAILED, **kwargs)
 
 
+#: Attempts at a transaction cancelled by a concurrent one on the same items.
+TRANSACT_ATTEMPTS = 5
+
+
 async def transact(
     client: DynamoDBClient,
     error: type[UnavailableError],
@@ -38,15 +42,23 @@ async def transact(
 ) -> list[str]:
     """TransactWriteItems: ``[]`` when it applied, else why it was cancelled: one reason code
     per action, in order (``"None"`` for an action that was not the cause), e.g.
-    ``"ConditionalCheckFailed"`` or ``"TransactionConflict"``."""
-    try:
-        await call(error, what, client.transact_write_items, TransactItems=actions)
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] != "TransactionCanceledException":
-            raise error(f"The {what} refused a transaction.") from exc
-        reasons = exc.response.get("CancellationReasons", [])
-        return [str(reason.get("Code", "None")) for reason in reasons] or ["Unknown"]
-    return []
+    ``"ConditionalCheckFailed"``. A cancellation by a concurrent transaction
+    (``TransactionConflict``) is tried again with jittered backoff, then raised as ``error``."""
+    for attempt in range(TRANSACT_ATTEMPTS):
+        try:
+            await call(error, what, client.transact_write_items, TransactItems=actions)
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "TransactionCanceledException":
+                raise error(f"The {what} refused a transaction.") from exc
+            reasons = [
+                str(r.get("Code", "None")) for r in exc.response.get("CancellationReasons", [])
+            ]
+            if "TransactionConflict" not in reasons:
+                return reasons or ["Unknown"]
+            await asyncio.sleep(backoff_delay(attempt, 0.01, 0.2))
+        else:
+            return []
+    raise error(f"The {what} kept cancelling a transaction for concurrent writes.")
 
 
 #: BatchGetItem's limit of keys per call.

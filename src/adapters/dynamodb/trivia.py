@@ -26,8 +26,6 @@ leaderboard items. The same table in docs/trivia.md.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -35,7 +33,6 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from adapters.dynamodb.tables import batch_get, call, transact
-from domain.shared.backoff import backoff_delay
 from domain.trivia.errors import (
     GrantAlreadyClaimedError,
     InsufficientBalanceError,
@@ -77,6 +74,12 @@ class _Table:
     async def _transact(self, actions: list[dict[str, Any]]) -> list[str]:
         return await transact(self._client, TriviaStoreUnavailableError, "trivia table", actions)
 
+    async def _write(self, actions: list[dict[str, Any]]) -> None:
+        """A transaction without conditions: any cancellation is a failure to report."""
+        reasons = await self._transact(actions)
+        if reasons:
+            raise TriviaStoreUnavailableError(f"A trivia table write was cancelled ({reasons}).")
+
     async def _balance(self, player: str) -> Decimal:
         answer = await self._run(
             self._client.get_item,
@@ -104,7 +107,7 @@ class DynamoDBQuizStore(_Table):
         for pk in was - listed:
             key = {"PK": {"S": pk}, "SK": {"S": _sort(quiz)}}
             writes.append({"Delete": {"TableName": self._table, "Key": key}})
-        await self._run(self._client.transact_write_items, TransactItems=writes)
+        await self._write(writes)
 
     async def get(self, quiz_id: str) -> Quiz | None:
         answer = await self._run(
@@ -126,10 +129,7 @@ class DynamoDBQuizStore(_Table):
                 {"PK": {"S": pk}, "SK": {"S": _sort(quiz)}}
                 for pk in ("games", f"games#{quiz.content.category}")
             ]
-        await self._run(
-            self._client.transact_write_items,
-            TransactItems=[{"Delete": {"TableName": self._table, "Key": k}} for k in keys],
-        )
+        await self._write([{"Delete": {"TableName": self._table, "Key": k}} for k in keys])
 
     async def by_owner(self, owner: str) -> list[Quiz]:
         ids: list[str] = []
@@ -235,31 +235,31 @@ class DynamoDBProgressStore(_Table):
 
     async def credit(self, event_id: str, username: str, experience: int, wins: int) -> Progress:
         pk = {"S": f"player#{username}"}
-        # Cancelled (ClientError): this event was already credited to this player.
-        with contextlib.suppress(ClientError):
-            await self._run(
-                self._client.transact_write_items,
-                TransactItems=[
-                    {
-                        "Put": {
-                            "TableName": self._table,
-                            "Item": {"PK": pk, "SK": {"S": f"credit#{event_id}"}},
-                            "ConditionExpression": "attribute_not_exists(PK)",
-                        }
-                    },
-                    {
-                        "Update": {
-                            "TableName": self._table,
-                            "Key": {"PK": pk, "SK": {"S": "progress"}},
-                            "UpdateExpression": "ADD experience :x, wins :w",
-                            "ExpressionAttributeValues": {
-                                ":x": {"N": str(experience)},
-                                ":w": {"N": str(wins)},
-                            },
-                        }
-                    },
-                ],
-            )
+        reasons = await self._transact(
+            [
+                {
+                    "Put": {
+                        "TableName": self._table,
+                        "Item": {"PK": pk, "SK": {"S": f"credit#{event_id}"}},
+                        "ConditionExpression": "attribute_not_exists(PK)",
+                    }
+                },
+                {
+                    "Update": {
+                        "TableName": self._table,
+                        "Key": {"PK": pk, "SK": {"S": "progress"}},
+                        "UpdateExpression": "ADD experience :x, wins :w",
+                        "ExpressionAttributeValues": {
+                            ":x": {"N": str(experience)},
+                            ":w": {"N": str(wins)},
+                        },
+                    }
+                },
+            ]
+        )
+        # The marker's condition failed: this event was already credited to this player.
+        if reasons and reasons[0] != "ConditionalCheckFailed":
+            raise TriviaStoreUnavailableError(f"The credit was cancelled ({reasons}).")
         return await self.get(username)
 
     async def get(self, username: str) -> Progress:
@@ -314,10 +314,6 @@ class DynamoDBWalletStore(_Table):
                 raise GrantAlreadyClaimedError(day)
             raise TriviaStoreUnavailableError(f"The grant was cancelled ({reasons}).")
         return await self.balance(player)
-
-
-#: Attempts at a purchase cancelled only by a concurrent transaction on its items.
-_PURCHASE_ATTEMPTS = 5
 
 
 class DynamoDBMarketplace(_Table):
@@ -426,22 +422,15 @@ class DynamoDBMarketplace(_Table):
             },
             {"Put": {"TableName": self._table, "Item": _owner_item(copy)}},
         ]
+        reasons = await self._transact(actions)
+        if not reasons:
+            return await self._balance(buyer)
         debit = 4  # the buyer's debit among the actions
-        for attempt in range(_PURCHASE_ATTEMPTS):
-            reasons = await self._transact(actions)
-            if not reasons:
-                return await self._balance(buyer)
-            if "TransactionConflict" in reasons:
-                # Another transaction held one of these items (a rival buyer, a grant): try
-                # again; the next attempt sees the outcome as a failed condition.
-                await asyncio.sleep(backoff_delay(attempt, 0.01, 0.2))
-                continue
-            if any(code == "ConditionalCheckFailed" for code in reasons[:debit]):
-                raise ListingUnavailableError(listing.listing_id)
-            if reasons[debit] == "ConditionalCheckFailed":
-                raise InsufficientBalanceError(coins(listing.price))
-            raise TriviaStoreUnavailableError(f"The purchase was cancelled ({reasons}).")
-        raise TriviaStoreUnavailableError("The purchase kept conflicting; try again.")
+        if "ConditionalCheckFailed" in reasons[:debit]:
+            raise ListingUnavailableError(listing.listing_id)
+        if reasons[debit] == "ConditionalCheckFailed":
+            raise InsufficientBalanceError(coins(listing.price))
+        raise TriviaStoreUnavailableError(f"The purchase was cancelled ({reasons}).")
 
     def _removal(self, listing: Listing) -> list[dict[str, Any]]:
         """Delete the listing (which must exist), its index item and its quiz's marker."""

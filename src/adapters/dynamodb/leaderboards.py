@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from botocore.exceptions import ClientError
 
-from adapters.dynamodb.tables import batch_get, call
+from adapters.dynamodb.tables import batch_get, call, transact
 from domain.leaderboards.errors import (
     BoardNotFoundError,
     LeaderboardStoreUnavailableError,
@@ -175,9 +175,7 @@ class DynamoDBLeaderboardStore:
             actions.append(self._count_update(board, added))
         if not actions:
             return results
-        try:
-            await self._transact(actions)
-        except ClientError:  # cancelled: someone wrote in between; settle entry by entry
+        if await self._transact(actions):  # cancelled: someone wrote in between
             return [await self._submit_one(board, entry) for entry in entries]
         return results
 
@@ -196,39 +194,41 @@ class DynamoDBLeaderboardStore:
             if new is None:
                 assert current is not None
                 return SubmitResult(False, current)
-            try:
-                if current is None:
-                    await self._insert(board, new)
-                else:
+            if current is None:
+                reasons = await self._insert(board, new)
+                if not reasons:
+                    return SubmitResult(True, new)
+                if reasons[1] == "ConditionalCheckFailed":
+                    raise BoardNotFoundError(board.key)
+                if reasons[0] != "ConditionalCheckFailed":
+                    raise LeaderboardStoreUnavailableError(f"An insert was cancelled ({reasons}).")
+            else:
+                try:
                     await self._run(
                         self._client.put_item,
                         Item=self._item(board, new, version + 1),
                         ConditionExpression="version = :v",
                         ExpressionAttributeValues={":v": {"N": str(version)}},
                     )
-                return SubmitResult(True, new)
-            except ClientError as exc:
-                reasons = exc.response.get("CancellationReasons", [])
-                if len(reasons) > 1 and reasons[1].get("Code") == "ConditionalCheckFailed":
-                    raise BoardNotFoundError(board.key) from exc
+                    return SubmitResult(True, new)
+                except ClientError:
+                    pass  # the version moved on
             # Another writer got there first: read again and re-apply, after a jittered pause.
             await asyncio.sleep(backoff_delay(attempt, 0.001, 0.05))
         raise SubmissionContentionError(
             f"Gave up after {_MAX_ATTEMPTS} conflicting writes to {submitted.member!r}."
         )
 
-    async def _transact(self, actions: list[dict[str, Any]]) -> None:
-        await call(
-            LeaderboardStoreUnavailableError,
-            "leaderboard table",
-            self._client.transact_write_items,
-            TransactItems=actions,
+    async def _transact(self, actions: list[dict[str, Any]]) -> list[str]:
+        """The transaction's cancellation reasons (``[]``: it applied)."""
+        return await transact(
+            self._client, LeaderboardStoreUnavailableError, "leaderboard table", actions
         )
 
-    async def _insert(self, board: Board, entry: Entry) -> None:
+    async def _insert(self, board: Board, entry: Entry) -> list[str]:
         """Put a new member and count it, in one transaction (cancelled if either condition
         fails: the member exists, or the board does not)."""
-        await self._transact(
+        return await self._transact(
             [
                 {
                     "Put": {
@@ -256,30 +256,29 @@ class DynamoDBLeaderboardStore:
 
     async def remove(self, board: Board, member: str) -> bool:
         await self._require(board)
-        try:
-            await self._transact(
-                [
-                    {
-                        "Delete": {
-                            "TableName": self._table,
-                            "Key": self._key(board.key, member),
-                            "ConditionExpression": "attribute_exists(SK)",
-                        }
-                    },
-                    {
-                        "Update": {
-                            "TableName": self._table,
-                            "Key": self._key(board.key, META),
-                            "UpdateExpression": "ADD #total :minus",
-                            "ExpressionAttributeNames": {"#total": "total"},
-                            "ExpressionAttributeValues": {":minus": {"N": "-1"}},
-                        }
-                    },
-                ]
-            )
-        except ClientError:
-            return False  # cancelled: the member is not on the board
-        return True
+        reasons = await self._transact(
+            [
+                {
+                    "Delete": {
+                        "TableName": self._table,
+                        "Key": self._key(board.key, member),
+                        "ConditionExpression": "attribute_exists(SK)",
+                    }
+                },
+                {
+                    "Update": {
+                        "TableName": self._table,
+                        "Key": self._key(board.key, META),
+                        "UpdateExpression": "ADD #total :minus",
+                        "ExpressionAttributeNames": {"#total": "total"},
+                        "ExpressionAttributeValues": {":minus": {"N": "-1"}},
+                    }
+                },
+            ]
+        )
+        if reasons and reasons[0] != "ConditionalCheckFailed":
+            raise LeaderboardStoreUnavailableError(f"The removal was cancelled ({reasons}).")
+        return not reasons  # cancelled on its condition: the member is not on the board
 
     # -- reads ----------------------------------------------------------------------------
 

@@ -19,14 +19,14 @@ if TYPE_CHECKING:
 
 _T = TypeVar("_T")
 #: Outcomes the adapters decide on themselves; every other vendor error becomes ``error``.
-CONDITION_FAILED = {"ConditionalCheckFailedException", "TransactionCanceledException"}
+CONDITION_FAILED = {"ConditionalCheckFailedException"}
 
 
 async def call(
     error: type[UnavailableError], what: str, fn: Callable[..., _T], **kwargs: Any
 ) -> _T:
-    """``adapters.boto.call`` with DynamoDB's expected outcomes: failed conditions pass
-    through as ClientError."""
+    """``adapters.boto.call`` with DynamoDB's expected outcome: a failed condition passes
+    through as ClientError (transactions go through ``transact``)."""
     return await boto_call(error, what, fn, expected=CONDITION_FAILED, **kwargs)
 
 
@@ -46,10 +46,14 @@ async def transact(
     (``TransactionConflict``) is tried again with jittered backoff, then raised as ``error``."""
     for attempt in range(TRANSACT_ATTEMPTS):
         try:
-            await call(error, what, client.transact_write_items, TransactItems=actions)
+            await boto_call(
+                error,
+                what,
+                client.transact_write_items,
+                expected={"TransactionCanceledException"},
+                TransactItems=actions,
+            )
         except ClientError as exc:
-            if exc.response["Error"]["Code"] != "TransactionCanceledException":
-                raise error(f"The {what} refused a transaction.") from exc
             reasons = [
                 str(r.get("Code", "None")) for r in exc.response.get("CancellationReasons", [])
             ]

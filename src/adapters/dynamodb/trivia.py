@@ -43,7 +43,6 @@ from domain.trivia.errors import (
 from domain.trivia.market import CENTS, Listing, coins
 from domain.trivia.model import (
     Quiz,
-    listing_order,
     page_cursor,
     parse_page_cursor,
     parse_quiz,
@@ -55,8 +54,10 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
 
 
-def _sort(quiz: Quiz) -> str:
-    return f"{quiz.created_at:013d}#{quiz.quiz_id}"
+def _sort(position: tuple[int, str]) -> str:
+    """The sort key of a list item: ``<created>#<id>``, read backwards for newest first."""
+    created_at, item_id = position
+    return f"{created_at:013d}#{item_id}"
 
 
 def _quiz_key(quiz_id: str) -> dict[str, Any]:
@@ -80,6 +81,27 @@ class _Table:
         if reasons:
             raise TriviaStoreUnavailableError(f"A trivia table write was cancelled ({reasons}).")
 
+    async def _newest_first(
+        self, pk: str, limit: int, cursor: str | None
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """A page of the list partition ``pk`` (sort keys ``<created>#<id>``), newest first,
+        after ``cursor``; and whether more follow. One query, never a scan."""
+        start: dict[str, Any] = {}
+        if cursor:
+            sort = _sort(parse_page_cursor(cursor))
+            start = {"ExclusiveStartKey": {"PK": {"S": pk}, "SK": {"S": sort}}}
+        answer = await self._run(
+            self._client.query,
+            TableName=self._table,
+            KeyConditionExpression="PK = :pk",
+            ExpressionAttributeValues={":pk": {"S": pk}},
+            ScanIndexForward=False,
+            Limit=limit + 1,  # one more than the page: is there a next page?
+            **start,
+        )
+        items = answer.get("Items", [])
+        return items[:limit], len(items) > limit
+
     async def _balance(self, player: str) -> Decimal:
         answer = await self._run(
             self._client.get_item,
@@ -99,14 +121,11 @@ class DynamoDBQuizStore(_Table):
             {"Put": {"TableName": self._table, "Item": _quiz_item(quiz)}},
             {"Put": {"TableName": self._table, "Item": _owner_item(quiz)}},
         ]
-        listed = {"games", f"games#{quiz.content.category}"} if quiz.active else set()
-        was = {"games", f"games#{before.content.category}"} if before and before.active else set()
-        for pk in listed:
-            item = {"PK": {"S": pk}, "SK": {"S": _sort(quiz)}, "quizId": {"S": quiz.quiz_id}}
-            writes.append({"Put": {"TableName": self._table, "Item": item}})
-        for pk in was - listed:
-            key = {"PK": {"S": pk}, "SK": {"S": _sort(quiz)}}
-            writes.append({"Delete": {"TableName": self._table, "Key": key}})
+        listed = _game_keys(quiz) if quiz.active else []
+        was = _game_keys(before) if before and before.active else []
+        item = {"quizId": {"S": quiz.quiz_id}}
+        writes += [{"Put": {"TableName": self._table, "Item": {**k, **item}}} for k in listed]
+        writes += [{"Delete": {"TableName": self._table, "Key": k}} for k in was if k not in listed]
         await self._write(writes)
 
     async def get(self, quiz_id: str) -> Quiz | None:
@@ -123,12 +142,7 @@ class DynamoDBQuizStore(_Table):
         quiz = await self.get(quiz_id)
         if quiz is None:
             return
-        keys = [_quiz_key(quiz_id), _owner_key(quiz)]
-        if quiz.active:
-            keys += [
-                {"PK": {"S": pk}, "SK": {"S": _sort(quiz)}}
-                for pk in ("games", f"games#{quiz.content.category}")
-            ]
+        keys = [_quiz_key(quiz_id), _owner_key(quiz), *(_game_keys(quiz) if quiz.active else [])]
         await self._write([{"Delete": {"TableName": self._table, "Key": k}} for k in keys])
 
     async def by_owner(self, owner: str) -> list[Quiz]:
@@ -153,24 +167,9 @@ class DynamoDBQuizStore(_Table):
         self, category: str | None, limit: int, cursor: str | None
     ) -> tuple[list[Quiz], str | None]:
         pk = "games" if category is None else f"games#{category}"
-        start: dict[str, Any] = {}
-        if cursor:
-            created, quiz_id = parse_page_cursor(cursor)
-            sort = f"{created:013d}#{quiz_id}"
-            start = {"ExclusiveStartKey": {"PK": {"S": pk}, "SK": {"S": sort}}}
-        answer = await self._run(
-            self._client.query,
-            TableName=self._table,
-            KeyConditionExpression="PK = :pk",
-            ExpressionAttributeValues={":pk": {"S": pk}},
-            ScanIndexForward=False,
-            Limit=limit + 1,  # one more than the page: is there a next page?
-            **start,
-        )
-        items = answer.get("Items", [])
-        page = await self._quizzes([item["quizId"]["S"] for item in items[:limit]])
-        more = len(items) > limit and page
-        return page, (page_cursor(*listing_order(page[-1])) if more else None)
+        items, more = await self._newest_first(pk, limit, cursor)
+        page = await self._quizzes([item["quizId"]["S"] for item in items])
+        return page, (page_cursor(page[-1].position) if more and page else None)
 
     async def _quizzes(self, ids: list[str]) -> list[Quiz]:
         """The quizzes of ``ids``, in that order (any deleted meanwhile left out)."""
@@ -180,8 +179,14 @@ class DynamoDBQuizStore(_Table):
         return [found[i] for i in ids if i in found]
 
 
+def _game_keys(quiz: Quiz) -> list[dict[str, Any]]:
+    """The keys of an active quiz's items in the games lists (all, and its category)."""
+    sort = {"S": _sort(quiz.position)}
+    return [{"PK": {"S": pk}, "SK": sort} for pk in ("games", f"games#{quiz.content.category}")]
+
+
 def _owner_key(quiz: Quiz) -> dict[str, Any]:
-    return {"PK": {"S": f"owner#{quiz.owner}"}, "SK": {"S": f"quiz#{_sort(quiz)}"}}
+    return {"PK": {"S": f"owner#{quiz.owner}"}, "SK": {"S": f"quiz#{_sort(quiz.position)}"}}
 
 
 def _owner_item(quiz: Quiz) -> dict[str, Any]:
@@ -362,23 +367,9 @@ class DynamoDBMarketplace(_Table):
         return None if item is None else await self.get(item["listingId"]["S"])
 
     async def page(self, limit: int, cursor: str | None) -> tuple[list[Listing], str | None]:
-        start: dict[str, Any] = {}
-        if cursor:
-            listed, listing_id = parse_page_cursor(cursor)
-            sort = f"{listed:013d}#{listing_id}"
-            start = {"ExclusiveStartKey": {"PK": {"S": _MARKET}, "SK": {"S": sort}}}
-        answer = await self._run(
-            self._client.query,
-            TableName=self._table,
-            KeyConditionExpression="PK = :pk",
-            ExpressionAttributeValues={":pk": {"S": _MARKET}},
-            ScanIndexForward=False,
-            Limit=limit + 1,  # one more than the page: is there a next page?
-            **start,
-        )
-        items = answer.get("Items", [])
-        page = [_listing_from_item(item) for item in items[:limit]]
-        return page, (page_cursor(*page[-1].position) if len(items) > limit else None)
+        items, more = await self._newest_first(_MARKET, limit, cursor)
+        page = [_listing_from_item(item) for item in items]
+        return page, (page_cursor(page[-1].position) if more else None)
 
     async def remove(self, listing: Listing) -> None:
         # Cancelled: already sold or withdrawn (the quiz may have a newer listing: its
@@ -462,8 +453,7 @@ def _listing_key(listing_id: str) -> dict[str, Any]:
 
 
 def _index_key(listing: Listing) -> dict[str, Any]:
-    sort = f"{listing.listed_at:013d}#{listing.listing_id}"
-    return {"PK": {"S": _MARKET}, "SK": {"S": sort}}
+    return {"PK": {"S": _MARKET}, "SK": {"S": _sort(listing.position)}}
 
 
 def _marker_key(quiz_id: str) -> dict[str, Any]:

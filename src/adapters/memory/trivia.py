@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from decimal import Decimal
+from typing import Protocol, TypeVar
 
 from domain.trivia.errors import (
     GrantAlreadyClaimedError,
@@ -15,7 +16,6 @@ from domain.trivia.errors import (
 from domain.trivia.market import Listing, coins
 from domain.trivia.model import (
     Quiz,
-    listing_order,
     page_cursor,
     parse_page_cursor,
     parse_quiz,
@@ -113,26 +113,36 @@ class InMemoryQuizStore:
     async def by_owner(self, owner: str) -> list[Quiz]:
         with self._lock:
             mine = (q for q in self._quizzes.values() if q.owner == owner)
-            return sorted(mine, key=listing_order, reverse=True)
+            return sorted(mine, key=lambda q: q.position, reverse=True)
 
     async def active(
         self, category: str | None, limit: int, cursor: str | None
     ) -> tuple[list[Quiz], str | None]:
         with self._lock:
-            games = sorted(
-                (
-                    q
-                    for q in self._quizzes.values()
-                    if q.active and category in (None, q.content.category)
-                ),
-                key=listing_order,
-                reverse=True,
-            )
-        if cursor:
-            after = parse_page_cursor(cursor)
-            games = [q for q in games if listing_order(q) < after]
-        page = games[:limit]
-        return page, (page_cursor(*listing_order(page[-1])) if len(games) > limit else None)
+            games = [
+                q
+                for q in self._quizzes.values()
+                if q.active and category in (None, q.content.category)
+            ]
+        return _newest_first(games, limit, cursor)
+
+
+class _Positioned(Protocol):
+    @property
+    def position(self) -> tuple[int, str]: ...
+
+
+_P = TypeVar("_P", bound=_Positioned)
+
+
+def _newest_first(items: list[_P], limit: int, cursor: str | None) -> tuple[list[_P], str | None]:
+    """A page of ``items`` newest first, after ``cursor``, and the next page's cursor."""
+    ordered = sorted(items, key=lambda item: item.position, reverse=True)
+    if cursor:
+        after = parse_page_cursor(cursor)
+        ordered = [item for item in ordered if item.position < after]
+    page = ordered[:limit]
+    return page, (page_cursor(page[-1].position) if len(ordered) > limit else None)
 
 
 class InMemoryTokenVerifier:
@@ -245,12 +255,8 @@ class InMemoryMarketplace:
 
     async def page(self, limit: int, cursor: str | None) -> tuple[list[Listing], str | None]:
         with self._lock:
-            listings = sorted(self._listings.values(), key=lambda item: item.position, reverse=True)
-        if cursor:
-            after = parse_page_cursor(cursor)
-            listings = [item for item in listings if item.position < after]
-        page = listings[:limit]
-        return page, (page_cursor(*page[-1].position) if len(listings) > limit else None)
+            listings = list(self._listings.values())
+        return _newest_first(listings, limit, cursor)
 
     async def remove(self, listing: Listing) -> None:
         with self._lock:

@@ -104,6 +104,12 @@ class Quiz:
     source: str | None = None
     created_at: int = 0  # epoch ms
 
+    @property
+    def position(self) -> tuple[int, str]:
+        """Where it stands in a list: lists run newest first, the id breaking ties (in
+        DynamoDB, the sort key ``<created>#<id>`` read backwards)."""
+        return (self.created_at, self.quiz_id)
+
 
 @dataclass(frozen=True, slots=True)
 class AnswerBoardRow:
@@ -126,15 +132,10 @@ class ScoredPlay:
     answers: tuple[AnswerBoardRow, ...] = field(default=())
 
 
-def listing_order(quiz: Quiz) -> tuple[int, str]:
-    """Where a quiz stands in a list: lists run newest first, the id breaking ties (in
-    DynamoDB, the sort key ``<created>#<id>`` read backwards)."""
-    return (quiz.created_at, quiz.quiz_id)
-
-
-def page_cursor(created_at: int, item_id: str) -> str:
-    """The cursor of the page that follows the item (a quiz or a listing) created at
-    ``created_at`` with id ``item_id`` in a newest-first list (opaque to clients)."""
+def page_cursor(position: tuple[int, str]) -> str:
+    """The cursor of the page that follows the item (a quiz or a listing) at ``position``
+    (created, id) in a newest-first list (opaque to clients)."""
+    created_at, item_id = position
     return f"{created_at}.{item_id}"
 
 

@@ -17,7 +17,7 @@ import asyncio
 import httpx
 
 from tests.support.fake_rates import FakeRatesServer
-from tests.support.services import BIN, LOOPBACK, base_env, free_port, start_logged, start_redis
+from tests.support.services import LOOPBACK, base_env, start_container, start_redis
 
 CURRENCY_SETS = ["USD", "CAD", "AUD", "JPY", "KWD", "USD,CAD", "USD,JPY", "CAD,AUD", "JPY,KWD"]
 
@@ -30,22 +30,19 @@ async def burst(url: str, size: int) -> list[int]:
 
 
 def calls_per_key(redis_url: str | None, args: argparse.Namespace) -> list[int]:
-    port = free_port()
     with FakeRatesServer() as provider:
         provider.delay = args.provider_delay
         settings = {"RATES_API_URL": provider.url, "LOG_LEVEL": "WARNING"}
         if redis_url:
             settings["REDIS_URL"] = redis_url
-        command = [str(BIN / "uvicorn"), "entrypoints.container.asgi:app", "--workers", "2",
-                   "--host", LOOPBACK, "--port", str(port), "--no-access-log"]  # fmt: skip
-        server = start_logged(command, port, base_env(**settings))
+        server, base = start_container(base_env(**settings), "--workers", "2")
         try:
             # Both workers up and serving (each answers /healthz) before any burst.
-            asyncio.run(burst(f"http://{LOOPBACK}:{port}/healthz", 50))
+            asyncio.run(burst(f"{base}/healthz", 50))
             counts = []
             for currencies in CURRENCY_SETS[: args.keys]:
                 before = provider.calls
-                url = f"http://{LOOPBACK}:{port}/stock/AMZN?currencies={currencies}"
+                url = f"{base}/stock/AMZN?currencies={currencies}"
                 statuses = asyncio.run(burst(url, args.burst))
                 assert statuses == [200] * args.burst, sorted(set(statuses))
                 counts.append(provider.calls - before)

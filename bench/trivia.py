@@ -13,9 +13,7 @@ default; wrk loads each route in turn, alternating, and the ratio of medians is 
 
 from __future__ import annotations
 
-import argparse
 import json
-import shutil
 import statistics
 import tempfile
 from pathlib import Path
@@ -23,8 +21,8 @@ from pathlib import Path
 import httpx
 
 from adapters.jwt.trivia import DevIdentityProvider
-from bench.throughput import wrk
-from tests.support.services import BIN, DEV_KEY_FILE, LOOPBACK, base_env, free_port, start_logged
+from bench.wrk import load_arguments, wrk
+from tests.support.services import DEV_KEY_FILE, base_env, start_container
 
 QUESTIONS = 20
 
@@ -58,19 +56,8 @@ def responses() -> dict[str, object]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seconds", type=int, default=10)
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--connections", type=int, default=32)
-    args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        raise SystemExit("wrk is not installed: apt-get install -y wrk")
-
-    port = free_port()
-    command = [str(BIN / "uvicorn"), "entrypoints.container.asgi:app",
-               "--host", LOOPBACK, "--port", str(port), "--no-access-log"]  # fmt: skip
-    server = start_logged(command, port, base_env(LOG_LEVEL="WARNING"))
-    base = f"http://{LOOPBACK}:{port}"
+    args = load_arguments(__doc__)
+    server, base = start_container(base_env(LOG_LEVEL="WARNING"))
     try:
         dev = DevIdentityProvider(DEV_KEY_FILE)  # the server's key file
         author = {"Authorization": f"Bearer {dev.issue('bench-author')}"}

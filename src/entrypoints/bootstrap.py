@@ -58,7 +58,6 @@ from domain.races.model import RaceRules
 from domain.races.service import RaceService
 from domain.stocks.errors import InvalidStockRequestError
 from domain.stocks.service import StockValuationService
-from domain.trivia.progress import EXPERIENCE_EARNED, SCORE_RECORDED
 from domain.trivia.service import MarketService, TriviaService
 from entrypoints.logs import configure_logging
 from entrypoints.settings import ConfigurationError, Settings
@@ -282,22 +281,23 @@ def _trivia(
         wallets, market = DynamoDBWalletStore(dynamodb, table), DynamoDBMarketplace(dynamodb, table)
         boards = LeaderboardService(DynamoDBLeaderboardStore(dynamodb, table), clock)
     else:
-        memory = InMemoryQuizStore(demo_quizzes())
-        in_memory_wallets = InMemoryWalletStore()
-        quizzes, wallets = memory, in_memory_wallets
-        market = InMemoryMarketplace(memory, in_memory_wallets)
+        memory_quizzes, memory_wallets = InMemoryQuizStore(demo_quizzes()), InMemoryWalletStore()
+        quizzes, wallets = memory_quizzes, memory_wallets
+        market = InMemoryMarketplace(memory_quizzes, memory_wallets)
         plays, progress = InMemoryPlayLog(), InMemoryProgressStore()
-    markets = MarketService(quizzes, wallets, market, idempotency, clock)
+    events: EventPublisher
+    bus: InMemoryEventBus | None = None
     if settings.trivia_topic_arn:
         from adapters.sns.shared import SNSEventPublisher
 
-        topic = SNSEventPublisher(clients.sns(), settings.trivia_topic_arn)
-        return TriviaService(quizzes, plays, progress, boards, topic, clock, market), markets
-    bus = InMemoryEventBus(dead_letters)
-    trivia = TriviaService(quizzes, plays, progress, boards, bus, clock, market)
-    bus.subscribe(SCORE_RECORDED, trivia.record_score)
-    bus.subscribe(EXPERIENCE_EARNED, trivia.record_experience)
-    return trivia, markets
+        events = SNSEventPublisher(clients.sns(), settings.trivia_topic_arn)
+    else:
+        events = bus = InMemoryEventBus(dead_letters)
+    trivia = TriviaService(quizzes, plays, progress, boards, events, clock, market)
+    if bus is not None:
+        for name, consumer in trivia.consumers().items():
+            bus.subscribe(name, consumer)
+    return trivia, MarketService(quizzes, wallets, market, idempotency, clock)
 
 
 class _FirstUseTokenVerifier:

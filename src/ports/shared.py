@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from domain.shared.events import DomainEvent
+from domain.shared.events import DomainEvent, QueuedMessage
 from domain.shared.idempotency import IdempotencyRecord
 
 
@@ -47,18 +46,10 @@ class EventPublisher(Protocol):
     async def publish(self, event: DomainEvent) -> None: ...
 
 
-@dataclass(frozen=True, slots=True)
-class QueuedMessage:
-    """A message received from a queue; ``receipt`` deletes it once handled."""
-
-    receipt: str
-    body: str
-
-
 class QueueReader(Protocol):
     """A queue read at least once: a received message not deleted comes back later.
 
-    Raises QueueUnavailableError (an UnavailableError) when the queue cannot be reached.
+    Raises an UnavailableError when the queue cannot be reached.
     """
 
     async def receive(self, max_messages: int, wait_seconds: float) -> list[QueuedMessage]:

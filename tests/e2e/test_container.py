@@ -75,3 +75,4 @@ def test_cmd_serves_and_shuts_down_gracefully_on_sigterm() -> None:
     assert [r.status_code for r in in_flight] == [200]
     assert in_flight[0].json()["values"]["USD"] == "225.78"  # 172.35 x 1.31
     assert "Shutting down" in log
+    assert "GET /stock/AMZN" not in log  # the CMD's --no-access-log holds under JSON logging

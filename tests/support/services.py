@@ -208,6 +208,16 @@ def start_portside(env: dict[str, str], *args: str) -> tuple[Service, str]:
     return start_logged(command, port, env), f"http://{LOOPBACK}:{port}"
 
 
+def start_container(env: dict[str, str], *args: str) -> tuple[Service, str]:
+    """The container entry (``entrypoints.container.asgi:app``, the Dockerfile's command)
+    under uvicorn on a free loopback port, access lines off; ``args``: more uvicorn options
+    (``--workers 2``). Returns it and its URL."""
+    port = free_port()
+    command = [str(BIN / "uvicorn"), "entrypoints.container.asgi:app",
+               "--host", LOOPBACK, "--port", str(port), "--no-access-log", *args]  # fmt: skip
+    return start_logged(command, port, env), f"http://{LOOPBACK}:{port}"
+
+
 def start_logged(command: list[str], port: int, env: dict[str, str]) -> Service:
     """Start a server process whose output goes to a log file (a pipe could fill and block it)."""
     with tempfile.NamedTemporaryFile("wb", prefix="portside-", suffix=".log", delete=False) as f:

@@ -13,9 +13,9 @@ from datetime import UTC, datetime, timedelta
 
 from domain.shared.backoff import backoff_delay
 from domain.shared.errors import UnavailableError
-from domain.shared.events import DomainEvent
+from domain.shared.events import DomainEvent, QueuedMessage
 from domain.shared.idempotency import IdempotencyRecord, RecordStatus
-from ports.shared import DeadLetters, QueuedMessage
+from ports.shared import DeadLetters
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from adapters.boto import call
 from domain.shared.errors import UnavailableError
-from ports.shared import QueuedMessage
+from domain.shared.events import QueuedMessage
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs.client import SQSClient

@@ -1,4 +1,5 @@
-"""Domain events, as published to other contexts and services."""
+"""Domain events, as published to other contexts and services, and messages as queues
+deliver them."""
 
 from __future__ import annotations
 
@@ -17,6 +18,14 @@ class DomainEvent:
     event_id: str
     name: str
     payload: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedMessage:
+    """A message received from a queue; ``receipt`` deletes it once handled."""
+
+    receipt: str
+    body: str
 
 
 class EventPublishingUnavailableError(UnavailableError):

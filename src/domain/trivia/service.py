@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -51,6 +52,16 @@ def board_key(quiz_id: str) -> str:
     return f"trivia-{quiz_id}"
 
 
+async def owned_quiz(quizzes: QuizStore, owner: str, quiz_id: str) -> Quiz:
+    """The quiz if ``owner`` owns it: QuizNotFoundError, or NotQuizOwnerError (403)."""
+    quiz = await quizzes.get(quiz_id)
+    if quiz is None:
+        raise QuizNotFoundError(quiz_id)
+    if quiz.owner != owner:
+        raise NotQuizOwnerError(quiz_id)
+    return quiz
+
+
 class TriviaService:
     """Quizzes belong to their author; players see games without answers and are scored
     here, never by the client."""
@@ -88,12 +99,7 @@ class TriviaService:
 
     async def owned(self, owner: str, quiz_id: str) -> Quiz:
         """The quiz, answers included, for its owner only (403 for anyone else)."""
-        quiz = await self._quizzes.get(quiz_id)
-        if quiz is None:
-            raise QuizNotFoundError(quiz_id)
-        if quiz.owner != owner:
-            raise NotQuizOwnerError(quiz_id)
-        return quiz
+        return await owned_quiz(self._quizzes, owner, quiz_id)
 
     async def update(self, owner: str, quiz_id: str, raw: object) -> Quiz:
         """Replace the quiz's content: not a purchased copy (PurchasedCopyError), not while
@@ -185,6 +191,10 @@ class TriviaService:
 
     # -- consumers (idempotent: a duplicate or reordered delivery changes nothing) ----------
 
+    def consumers(self) -> dict[str, Callable[[DomainEvent], Awaitable[None]]]:
+        """The consumer of each event a recorded play publishes, by event name."""
+        return {SCORE_RECORDED: self.record_score, EXPERIENCE_EARNED: self.record_experience}
+
     async def record_score(self, event: DomainEvent) -> None:
         """Put a play on the quiz's board under the quiz's policy: ``best`` keeps the
         highest score, ``first`` only the play that was the player's first."""
@@ -264,11 +274,7 @@ class MarketService:
         """Put one of the seller's original quizzes on sale (one open listing per quiz:
         QuizListedError for a second)."""
         quiz_id, price = parse_listing(raw)
-        quiz = await self._quizzes.get(quiz_id)
-        if quiz is None:
-            raise QuizNotFoundError(quiz_id)
-        if quiz.owner != seller:
-            raise NotQuizOwnerError(quiz_id)
+        quiz = await owned_quiz(self._quizzes, seller, quiz_id)
         if quiz.source is not None:
             raise ResaleNotAllowedError(quiz_id)
         content = quiz.content

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from domain.shared.errors import InvalidInputError
@@ -52,11 +51,7 @@ class TriviaHandlers:
     """The trivia consumers over one set of services; ``run`` drives a coroutine to the end."""
 
     def __init__(self, services: Services, run: Run) -> None:
-        trivia = services.trivia
-        self._consumers: dict[str, Callable[[DomainEvent], Awaitable[None]]] = {
-            SCORE_RECORDED: trivia.record_score,
-            EXPERIENCE_EARNED: trivia.record_experience,
-        }
+        self._consumers = services.trivia.consumers()
         self._dead_letters = services.dead_letters
         self._run = run
 

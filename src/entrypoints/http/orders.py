@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from domain.orders.errors import InvalidOrderError
 from domain.orders.model import CURRENCY, Order
 from domain.orders.service import OrderService
-from domain.shared.errors import FieldError
+from entrypoints.http.bodies import json_body
 from entrypoints.http.errors import PROBLEM_RESPONSES
 
 _ORDER_EXAMPLE = {
@@ -79,12 +77,8 @@ def orders_router(service: OrderService) -> APIRouter:
     )
     async def place_order(request: Request) -> JSONResponse:
         """Place an order once per (userId, requestToken); a retry returns the same order."""
-        try:
-            # Numbers are read as Decimal from the JSON text, never through float.
-            body = json.loads(await request.body(), parse_float=Decimal)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise InvalidOrderError((FieldError("body", "must be a JSON object"),)) from exc
-        order = await service.place(body)
+        # Numbers are read as Decimal from the JSON text, never through float.
+        order = await service.place(await json_body(request, parse_float=Decimal))
         if order.status.terminal:
             return JSONResponse(order_json(order), 201)
         location = f"/orders/{order.order_id}"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -16,6 +15,7 @@ from domain.races.errors import ClassNotFoundError
 from domain.races.model import history_json, live_snapshot
 from domain.races.service import RaceService
 from domain.shared.errors import FieldError, InvalidInputError
+from entrypoints.http.bodies import json_body
 from entrypoints.http.errors import PROBLEM_RESPONSES
 from entrypoints.http.leaderboards import entry_json, page_json
 from ports.races import StreamProducer
@@ -41,12 +41,7 @@ def races_router(
     async def post_events(request: Request) -> JSONResponse:
         """A batch of device messages (a JSON array, or ``{"messages": [...]}``); processed
         before the answer on the embedded default. Rejected messages are named by index."""
-        try:
-            body = json.loads(await request.body(), parse_float=Decimal, parse_int=Decimal)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise InvalidInputError(
-                "The body is not JSON.", (FieldError("body", "not JSON"),)
-            ) from exc
+        body = await json_body(request, parse_float=Decimal, parse_int=Decimal)
         messages = body.get("messages") if isinstance(body, dict) else body
         if not isinstance(messages, list) or len(messages) > MAX_BATCH:
             problem = f"must be a list of at most {MAX_BATCH} messages"

@@ -3,18 +3,17 @@ token says, never a body, path or query field."""
 
 # No ``from __future__ import annotations``: FastAPI must see the route-local ``Player``
 # dependency type itself, not its name.
-import json
 from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 
-from domain.shared.errors import FieldError, InvalidInputError
 from domain.trivia.errors import InvalidTokenError
 from domain.trivia.market import Listing, coins
 from domain.trivia.model import Quiz, ScoredPlay, public_questions, quiz_document
 from domain.trivia.service import MarketService, TriviaService
+from entrypoints.http.bodies import json_body
 from entrypoints.http.errors import PROBLEM_RESPONSES
 from entrypoints.http.leaderboards import page_json
 from ports.trivia import TokenVerifier
@@ -45,7 +44,7 @@ def trivia_router(
 
     @router.post("/quizzes", status_code=201)
     async def create_quiz(request: Request, me: Player) -> JSONResponse:
-        quiz = await service.create(me, await _body(request))
+        quiz = await service.create(me, await json_body(request))
         return JSONResponse(quiz_json(quiz), 201)
 
     @router.get("/quizzes/mine")
@@ -58,7 +57,7 @@ def trivia_router(
 
     @router.put("/quizzes/{quiz_id}")
     async def put_quiz(quiz_id: str, request: Request, me: Player) -> dict[str, Any]:
-        return quiz_json(await service.update(me, quiz_id, await _body(request)))
+        return quiz_json(await service.update(me, quiz_id, await json_body(request)))
 
     @router.delete("/quizzes/{quiz_id}", status_code=204)
     async def delete_quiz(quiz_id: str, me: Player) -> None:
@@ -84,7 +83,7 @@ def trivia_router(
 
     @router.post("/games/{quiz_id}/answers")
     async def answers(quiz_id: str, request: Request, me: Player) -> dict[str, Any]:
-        scored, recorded = await service.play(me, quiz_id, await _body(request))
+        scored, recorded = await service.play(me, quiz_id, await json_body(request))
         return {**scored_json(scored), "recorded": recorded}
 
     @router.get("/games/{quiz_id}/leaderboard")
@@ -113,14 +112,14 @@ def trivia_router(
     async def grant(request: Request, me: Player) -> JSONResponse:
         """Today's 200 coins (once per UTC day: 409 after); a retry with the same
         ``requestToken`` replays the first answer."""
-        granted = await market.grant(me, await _body(request))
+        granted = await market.grant(me, await json_body(request))
         body = {"day": granted.day, "granted": coins(granted.amount)}
         return JSONResponse({**body, "balance": coins(granted.balance)}, 201)
 
     @router.post("/marketplace/listings", status_code=201, responses=_CONFLICT)
     async def list_quiz(request: Request, me: Player) -> JSONResponse:
         """Sell one of your original quizzes (not a purchased copy), once."""
-        listing = await market.list_quiz(me, await _body(request))
+        listing = await market.list_quiz(me, await json_body(request))
         return JSONResponse(listing_json(listing), 201)
 
     @router.get("/marketplace")
@@ -155,15 +154,6 @@ def trivia_router(
             return publish()
 
     return router
-
-
-async def _body(request: Request) -> Any:
-    try:
-        return json.loads(await request.body())
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidInputError(
-            "The body must be JSON.", (FieldError("body", "not valid JSON"),)
-        ) from exc
 
 
 def quiz_json(quiz: Quiz) -> dict[str, Any]:

@@ -12,10 +12,10 @@ from __future__ import annotations
 import asyncio
 import functools
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from adapters.memory.leaderboards import DEMO_BOARD, DEMO_ENTRIES, InMemoryLeaderboardStore
 from adapters.memory.orders import (
@@ -610,22 +610,16 @@ def init_aws(settings: Settings, *, demo_data: bool) -> list[str]:
 
         table = settings.stocks_table
         created = create_stocks_table(clients.dynamodb(), table)
-        report.append(f"table {table}: {'created' if created else 'exists'}")
+        report.append(_made(f"table {table}", created))
         if demo_data:
-            repository = DynamoDBStockRepository(clients.dynamodb(), table)
-
-            async def write_demo_stocks() -> None:
-                for stock in DEMO_STOCKS:
-                    await repository.add(stock)
-
-            asyncio.run(write_demo_stocks())
+            _write_rows(DynamoDBStockRepository(clients.dynamodb(), table).add, DEMO_STOCKS)
             report.append(f"table {table}: {len(DEMO_STOCKS)} demo stocks written")
     if settings.leaderboards_table:
         from adapters.dynamodb.leaderboards import create_leaderboard_table
 
         table = settings.leaderboards_table
         created = create_leaderboard_table(clients.dynamodb(), table)
-        report.append(f"table {table}: {'created' if created else 'exists'}")
+        report.append(_made(f"table {table}", created))
     report += _init_orders(settings, clients, demo_data)
     report += _init_races(settings, clients)
     report += _init_trivia(settings, clients, demo_data)
@@ -648,6 +642,24 @@ def init_aws(settings: Settings, *, demo_data: bool) -> list[str]:
     return report
 
 
+_Row = TypeVar("_Row")
+
+
+def _made(what: str, created: bool) -> str:
+    """A report line of ``init-aws``: ``table t: created`` or ``table t: exists``."""
+    return f"{what}: {'created' if created else 'exists'}"
+
+
+def _write_rows(add: Callable[[_Row], Awaitable[object]], rows: Iterable[_Row]) -> None:
+    """Write demo rows one by one through an adapter's ``add`` (or ``put``)."""
+
+    async def write() -> None:
+        for row in rows:
+            await add(row)
+
+    asyncio.run(write())
+
+
 def _init_trivia(settings: Settings, clients: _Clients, demo_data: bool) -> list[str]:
     report: list[str] = []
     if settings.trivia_table:
@@ -657,15 +669,9 @@ def _init_trivia(settings: Settings, clients: _Clients, demo_data: bool) -> list
         table = settings.trivia_table
         # The leaderboard layout (PK, SK, GSI_PK_Index): the quiz boards live here too.
         created = create_leaderboard_table(clients.dynamodb(), table)
-        report.append(f"table {table}: {'created' if created else 'exists'}")
+        report.append(_made(f"table {table}", created))
         if demo_data:
-            store = DynamoDBQuizStore(clients.dynamodb(), table)
-
-            async def write_demo_quizzes() -> None:
-                for quiz in demo_quizzes():
-                    await store.put(quiz)
-
-            asyncio.run(write_demo_quizzes())
+            _write_rows(DynamoDBQuizStore(clients.dynamodb(), table).put, demo_quizzes())
             report.append(f"table {table}: {len(demo_quizzes())} demo quizzes written")
     return report
 
@@ -680,7 +686,7 @@ def _init_races(settings: Settings, clients: _Clients) -> list[str]:
         # The leaderboard layout (GSI_PK_Index on PK, GSI): results and class bests are
         # leaderboard boards; the live items' stream feeds publish_handler.
         created = create_leaderboard_table(clients.dynamodb(), table)
-        report.append(f"table {table}: {'created' if created else 'exists'}")
+        report.append(_made(f"table {table}", created))
         if enable_live_stream(clients.dynamodb(), table):
             report.append(f"table {table}: stream of new images enabled")
     if settings.races_stream:
@@ -693,7 +699,7 @@ def _init_races(settings: Settings, clients: _Clients) -> list[str]:
         from adapters.s3.races import create_bucket
 
         created = create_bucket(aws_client("s3", settings), settings.history_bucket)
-        report.append(f"bucket {settings.history_bucket}: {'created' if created else 'exists'}")
+        report.append(_made(f"bucket {settings.history_bucket}", created))
     return report
 
 
@@ -715,14 +721,10 @@ def _init_orders(settings: Settings, clients: _Clients, demo_data: bool) -> list
     ):
         if table:
             created = create(clients.dynamodb(), table)
-            report.append(f"table {table}: {'created' if created else 'exists'}")
+            report.append(_made(f"table {table}", created))
     if demo_data and settings.inventory_table:
-        inventory = DynamoDBInventory(clients.dynamodb(), settings.inventory_table)
-
-        async def write_catalogue() -> None:
-            for item in DEMO_CATALOGUE:
-                await inventory.add(item)
-
-        asyncio.run(write_catalogue())
+        _write_rows(
+            DynamoDBInventory(clients.dynamodb(), settings.inventory_table).add, DEMO_CATALOGUE
+        )
         report.append(f"table {settings.inventory_table}: demo catalogue written")
     return report

@@ -21,7 +21,7 @@ from decimal import Decimal
 import httpx
 
 from adapters.memory.orders import DEMO_CATALOGUE, InMemoryInventory
-from domain.orders.model import OrderLine
+from domain.orders.model import OrderLine, PlaceOrderRequest, RequestedLine
 from entrypoints.bootstrap import bootstrap
 from entrypoints.settings import Settings
 from tests.support.fake_payments import FakePaymentProvider
@@ -38,15 +38,15 @@ from tests.support.services import (
 ITEM = "ITEM003"
 
 
-def body(token: str) -> dict[str, object]:
-    return {"requestToken": token, "userId": "bench", "items": [{"productId": ITEM, "quantity": 1}]}
+def request(token: str) -> PlaceOrderRequest:
+    return PlaceOrderRequest(token, "bench", (RequestedLine(ITEM, 1),))
 
 
 async def saga_rate(count: int) -> float:
     services = bootstrap(Settings(log_level="WARNING"))  # the embedded default: all in memory
     start = time.perf_counter()
     for i in range(count):
-        order = await services.orders.place(body(f"t{i}"))
+        order = await services.orders.place(request(f"t{i}"))
         assert order.status.value == "COMPLETED"
     return count / (time.perf_counter() - start)
 

@@ -1,10 +1,11 @@
 """``portside consume trivia``: the trivia event consumers for containers.
 
 Reads an SQS queue subscribed to ``TRIVIA_TOPIC_ARN`` (raw delivery or the SNS envelope) and
-hands each message to the same ``TriviaHandlers.handle`` the Lambda handlers call. A message is
-deleted once handled (or dead-lettered); on a transient failure it is left in the queue, which
-delivers it again after its visibility timeout. The consumers are idempotent per event id, so
-redeliveries change nothing.
+hands each message to the same ``TriviaHandlers.handle`` the Lambda handlers call. A message
+is deleted once handled (or dead-lettered). On a transient failure, or an unexpected error on
+it (logged), it is left in the queue, which delivers it again after its visibility timeout
+(and to its dead-letter queue after the redrive policy's count); the other messages go on.
+The consumers are idempotent per event id, so redeliveries change nothing.
 """
 
 from __future__ import annotations
@@ -78,5 +79,9 @@ class TriviaQueueConsumer:
                     log.warning("trivia event left for a retry: %s", exc.detail)
                     self.report.left_for_retry += 1
                     failures += 1
+                    continue
+                except Exception:  # a defect on one message never stops the others
+                    log.exception("trivia event failed; left for the queue's redrive policy")
+                    self.report.left_for_retry += 1
                     continue
                 self._run(self._queue.delete(message.receipt))

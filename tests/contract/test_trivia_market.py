@@ -20,9 +20,10 @@ from domain.trivia.errors import (
     QuizListedError,
 )
 from domain.trivia.market import Listing
-from domain.trivia.model import Quiz, parse_quiz
+from domain.trivia.model import Quiz
 from ports.trivia import Marketplace, QuizStore, WalletStore
 from tests.support.services import dynamodb_client
+from tests.support.wire import quiz as content_of
 
 pytestmark = pytest.mark.anyio
 
@@ -58,7 +59,7 @@ def stores(request: pytest.FixtureRequest) -> Iterator[Stores]:
 
 
 def quiz(quiz_id: str = "q1", owner: str = "ann") -> Quiz:
-    content = parse_quiz(
+    content = content_of(
         {
             "name": "Rivers",
             "category": "geography",

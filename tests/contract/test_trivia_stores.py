@@ -12,10 +12,11 @@ import pytest
 
 from adapters.memory.trivia import InMemoryPlayLog, InMemoryProgressStore, InMemoryQuizStore
 from domain.trivia.errors import InvalidCursorError
-from domain.trivia.model import Quiz, parse_quiz
+from domain.trivia.model import Quiz
 from domain.trivia.progress import Progress
 from ports.trivia import PlayLog, ProgressStore, QuizStore
 from tests.support.services import dynamodb_client
+from tests.support.wire import quiz as content_of
 
 pytestmark = pytest.mark.anyio
 
@@ -48,7 +49,7 @@ def quiz(n: int, owner: str = "ann", category: str = "rivers", active: bool = Tr
             {"text": "Vienna?", "answer": "Danube", "alternatives": ["Donau"], "followUp": "f"},
         ],
     }
-    return Quiz(f"q{n}", owner, parse_quiz(raw), active=active, created_at=1000 + n)
+    return Quiz(f"q{n}", owner, content_of(raw), active=active, created_at=1000 + n)
 
 
 async def test_a_quiz_reads_back_whole(stores: tuple[QuizStore, PlayLog, ProgressStore]) -> None:

@@ -133,11 +133,19 @@ def test_authors_own_their_quizzes_and_identity_comes_only_from_the_token(server
 
 def test_invalid_quizzes_and_responses_get_422_naming_the_field(server: str) -> None:
     with as_user(server, "ann") as ann:
-        bad = ann.post("/quizzes", json={**QUIZ, "questions": [{"text": "q", "options": ["a"]}]})
+        bad = ann.post("/quizzes", json={**QUIZ, "name": "", "questions": [{"options": ["a"]}]})
         assert bad.status_code == 422
         fields = {e["field"] for e in bad.json()["errors"]}
-        assert fields == {"questions[0].options", "questions[0].correct"}
-        assert ann.post("/quizzes", content=b"{not json").status_code == 422
+        assert fields == {"name", "questions[0].text", "questions[0].options"}
+        # The rules between fields are checked once every field is well formed.
+        rule = ann.post(
+            "/quizzes", json={**QUIZ, "questions": [{"text": "q", "options": ["a", "b"]}]}
+        )
+        assert rule.status_code == 422
+        assert [e["field"] for e in rule.json()["errors"]] == ["questions[0].correct"]
+        json_text = {"Content-Type": "application/json"}
+        assert ann.post("/quizzes", content=b"{not json", headers=json_text).status_code == 422
+        assert ann.post("/quizzes", content=b"{not json").status_code == 415
         wrong = ann.post("/games/demo-1/answers", json={"responses": [{"questionNumber": 7}]})
         assert wrong.status_code == 422
         assert ann.get("/games", params={"cursor": "nonsense"}).status_code == 422
@@ -154,25 +162,26 @@ def test_invalid_quizzes_and_responses_get_422_naming_the_field(server: str) -> 
 )
 def test_every_trivia_route_needs_a_valid_token(server: str, authorization: str | None) -> None:
     headers = {"Authorization": authorization} if authorization else {}
-    for method, path in [
-        ("GET", "/games"),
-        ("GET", "/games/demo-1"),
-        ("POST", "/games/demo-1/answers"),
-        ("POST", "/quizzes"),
-        ("GET", "/quizzes/mine"),
-        ("GET", "/quizzes/demo-1"),
-        ("POST", "/quizzes/demo-1/activate"),
-        ("GET", "/games/demo-1/leaderboard"),
-        ("GET", "/players/ann/progress"),
-        ("GET", "/wallet"),
-        ("POST", "/wallet/grants"),
-        ("POST", "/marketplace/listings"),
-        ("GET", "/marketplace"),
-        ("GET", "/marketplace/listings/x"),
-        ("DELETE", "/marketplace/listings/x"),
-        ("POST", "/marketplace/listings/x/purchase"),
+    listing = "0" * 32
+    for method, path, body in [
+        ("GET", "/games", None),
+        ("GET", "/games/demo-1", None),
+        ("POST", "/games/demo-1/answers", {"responses": []}),
+        ("POST", "/quizzes", QUIZ),
+        ("GET", "/quizzes/mine", None),
+        ("GET", "/quizzes/demo-1", None),
+        ("POST", "/quizzes/demo-1/activate", None),
+        ("GET", "/games/demo-1/leaderboard", None),
+        ("GET", "/players/ann/progress", None),
+        ("GET", "/wallet", None),
+        ("POST", "/wallet/grants", {"requestToken": "r"}),
+        ("POST", "/marketplace/listings", {"quizId": "demo-1", "price": "1"}),
+        ("GET", "/marketplace", None),
+        ("GET", f"/marketplace/listings/{listing}", None),
+        ("DELETE", f"/marketplace/listings/{listing}", None),
+        ("POST", f"/marketplace/listings/{listing}/purchase", None),
     ]:
-        response = httpx.request(method, server + path, headers=headers, json={"responses": []})
+        response = httpx.request(method, server + path, headers=headers, json=body)
         assert response.status_code == 401, (method, path)
         assert response.headers["www-authenticate"].startswith("Bearer")
         assert response.headers["content-type"] == "application/problem+json"
@@ -325,7 +334,7 @@ def test_wallet_grants_and_a_marketplace_sale(server: str) -> None:
 
         sold = lee.post(f"/marketplace/listings/{listing_id}/purchase")
         assert (sold.status_code, sold.json()["type"]) == (409, "/problems/listing-unavailable")
-        assert lee.post("/marketplace/listings/nope/purchase").status_code == 409
+        assert lee.post(f"/marketplace/listings/{'0' * 32}/purchase").status_code == 409
         assert lee.get("/wallet").json() == {"balance": "124.50"}
         resale = lee.post("/marketplace/listings", json={"quizId": copy_id, "price": "1"})
         assert (resale.status_code, resale.json()["type"]) == (403, "/problems/resale-not-allowed")

@@ -8,8 +8,10 @@ from datetime import timedelta
 import pytest
 
 from domain.orders.errors import InvalidOrderError, OrderStoreUnavailableError
-from domain.orders.model import OrderStatus
+from domain.orders.model import OrderStatus, PlaceOrderRequest, RequestedLine
 from domain.shared.idempotency import AlreadyInProgressError, IdempotencyConflictError
+from entrypoints.http.models.orders import PlaceOrderInput
+from tests.support.wire import order, problems
 from tests.unit.test_order_saga import Shop, body
 
 pytestmark = pytest.mark.anyio
@@ -104,13 +106,29 @@ async def test_an_exception_frees_the_key_so_a_retry_runs() -> None:
           "items": [{"productId": "ITEM001", "quantity": 1, "price": "2.49"}]}, "items[0].price"),
         ({"requestToken": "t", "userId": "u", "items": [{"productId": "ITEM001", "quantity": 1}],
           "failAtStage": "Shipping"}, "failAtStage"),
+        ({"requestToken": "t", "userId": "u", "items": [
+            {"productId": "ITEM001", "quantity": 1}, {"productId": "ITEM001", "quantity": 2}]},
+         "items[1].productId"),
         ([1, 2], "body"),
     ],
 )  # fmt: skip
 async def test_invalid_input_is_refused_and_changes_nothing(payload: object, field: str) -> None:
     shop = Shop()
-    with pytest.raises(InvalidOrderError) as raised:
-        await shop.service().place(payload)
-    assert field in [e.field for e in raised.value.errors]
+    # Refused by the edge's model, by the request's invariants, or against the catalogue.
+    fields = problems(PlaceOrderInput, payload, lambda o: o.command())
+    if not fields:
+        with pytest.raises(InvalidOrderError) as raised:
+            await shop.service().place(order(payload))
+        fields = {e.field for e in raised.value.errors}
+    assert field in fields
     assert await shop.stock() == 1000
     assert await shop.orders.unfinished(shop.clock.now() + timedelta(days=1)) == []
+
+
+def test_a_request_keeps_its_invariants_whoever_builds_it() -> None:
+    line = RequestedLine("ITEM001", 1)
+    with pytest.raises(InvalidOrderError) as raised:
+        PlaceOrderRequest("bad token!", "u1", (line, line, RequestedLine("ITEM002", 0)))
+    assert {e.field for e in raised.value.errors} == {
+        "requestToken", "items[1].productId", "items[2].quantity"
+    }  # fmt: skip

@@ -27,9 +27,10 @@ from domain.orders.errors import (
     OrderStoreUnavailableError,
     PaymentUnavailableError,
 )
-from domain.orders.model import Order, OrderLine, OrderStatus, PaymentState
+from domain.orders.model import Order, OrderLine, OrderStatus, PaymentState, PlaceOrderRequest
 from domain.orders.saga import InProcessOrchestrator, OrderSaga
 from domain.orders.service import OrderService
+from tests.support.wire import order
 
 pytestmark = pytest.mark.anyio
 
@@ -116,12 +117,13 @@ class Shop:
         return (await self.inventory.items([item_id]))[item_id].in_stock
 
 
-def body(token: str = "t1", quantity: int = 4, **extra: Any) -> dict[str, Any]:
+def body(token: str = "t1", quantity: int = 4, **extra: Any) -> PlaceOrderRequest:
+    """An order request as the HTTP edge builds it from this body."""
     items = [
         {"productId": "ITEM001", "quantity": quantity},
         {"productId": "ITEM003", "quantity": 1},
     ]
-    return {"requestToken": token, "userId": "u1", "items": items, **extra}
+    return order({"requestToken": token, "userId": "u1", "items": items, **extra})
 
 
 def statuses(order: Order) -> list[str]:

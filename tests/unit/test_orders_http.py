@@ -71,18 +71,29 @@ async def test_fault_injection_is_ignored_unless_enabled(client: httpx.AsyncClie
         assert (await on.get("/inventory/ITEM001")).json()["itemsInStock"] == 1000
 
 
+JSON = {"content-type": "application/json"}
+
+
 @pytest.mark.parametrize(
-    ("method", "path", "content", "status", "problem"),
+    ("method", "path", "content", "headers", "status", "problem"),
     [
-        ("POST", "/orders", b"{not json", 422, "invalid-input"),
-        ("POST", "/orders", b'{"userId": "u"}', 422, "invalid-input"),
-        ("GET", "/orders/unknown", b"", 404, "order-not-found"),
-        ("GET", "/inventory/ITEM999", b"", 404, "item-not-found"),
+        ("POST", "/orders", b"{not json", JSON, 422, "invalid-json"),
+        ("POST", "/orders", b'{"userId": "u"}', JSON, 422, "invalid-input"),
+        ("POST", "/orders", b'{"userId": "u"}', {"content-type": "text/plain"}, 415,
+         "unsupported-media-type"),
+        ("GET", "/orders/unknown", b"", {}, 404, "order-not-found"),
+        ("GET", "/inventory/ITEM999", b"", {}, 404, "item-not-found"),
     ],
-)
+)  # fmt: skip
 async def test_errors_use_the_one_shape(
-    client: httpx.AsyncClient, method: str, path: str, content: bytes, status: int, problem: str
+    client: httpx.AsyncClient,
+    method: str,
+    path: str,
+    content: bytes,
+    headers: dict[str, str],
+    status: int,
+    problem: str,
 ) -> None:
-    response = await client.request(method, path, content=content)
+    response = await client.request(method, path, content=content, headers=headers)
     assert response.status_code == status
     assert response.json()["type"] == f"/problems/{problem}"

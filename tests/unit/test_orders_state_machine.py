@@ -23,6 +23,7 @@ from entrypoints.aws_lambda import orders as lambda_orders
 from entrypoints.aws_lambda.orders import Handler, task_handlers
 from entrypoints.bootstrap import Services, bootstrap
 from entrypoints.settings import Settings
+from tests.support.wire import order as wire_order
 
 ROOT = Path(__file__).parents[2]
 ASL = json.loads((ROOT / "deploy" / "orders-saga.asl.json").read_text())
@@ -117,7 +118,7 @@ def place(
     body: dict[str, Any] = {"requestToken": token, "userId": "u1", "items": [item]}
     if stage:
         body["failAtStage"] = stage
-    order = loop.run_until_complete(services.orders.place(body))
+    order = loop.run_until_complete(services.orders.place(wire_order(body)))
     assert order.status.value == "PENDING"
     return order.order_id
 

@@ -79,13 +79,15 @@ def test_each_handler_takes_its_own_events_and_credits_once(tmp_path: Path) -> N
         ("{not json", "not JSON"),
         ("[1, 2]", "JSON object"),
         ('{"name": "trivia.score-recorded"}', "eventId and name"),
-        ('{"eventId": "e1", "name": "trivia.score-recorded", "quizId": "demo-2"}', "KeyError"),
+        ('{"eventId": "e1", "name": "trivia.score-recorded", "quizId": "demo-2"}', "score"),
         (
             '{"eventId": "e2", "name": "trivia.score-recorded", "quizId": "demo-2", '
-            '"player": "not a valid member!", "score": "1", "policy": "best", '
+            '"player": "not a valid member!", "score": "1.00", "policy": "best", '
             '"first": true, "achievedAt": 0}',
             "member",
         ),
+        ('{"eventId": "e3", "eventId": "e4", "name": "trivia.score-recorded"}', "twice"),
+        ('{"eventId": "e5", "name": "trivia.score-recorded", "quizId": "\ud800"}', "surrogate"),
     ],
 )
 def test_poison_messages_are_dead_lettered_not_retried(

@@ -35,12 +35,14 @@ from domain.trivia.errors import (
     QuizNotFoundError,
     ResaleNotAllowedError,
 )
-from domain.trivia.market import coins, parse_listing
+from domain.trivia.market import checked_price, checked_request_token, coins
 from domain.trivia.service import MarketService, TriviaService
+from entrypoints.http.models.trivia import GrantInput, ListingInput
+from tests.support.wire import edge, problems, quiz, responses
 
 pytestmark = pytest.mark.anyio
 
-QUIZ: dict[str, Any] = {
+RAW_QUIZ: dict[str, Any] = {
     "name": "Rivers",
     "category": "geography",
     "questions": [
@@ -48,6 +50,7 @@ QUIZ: dict[str, Any] = {
         {"text": "River through Vienna?", "answer": "Danube"},
     ],
 }
+QUIZ = quiz(RAW_QUIZ)
 
 
 class Game:
@@ -75,12 +78,12 @@ class Game:
 
     async def grant(self, player: str) -> Decimal:
         self._tokens += 1
-        return (await self.market.grant(player, {"requestToken": f"t{self._tokens}"})).balance
+        return (await self.market.grant(player, f"t{self._tokens}")).balance
 
     async def listed(self, seller: str = "ann", price: str = "50.00") -> tuple[str, str]:
         """A new quiz of ``seller`` on sale: (quiz id, listing id)."""
         quiz = await self.trivia.create(seller, QUIZ)
-        listing = await self.market.list_quiz(seller, {"quizId": quiz.quiz_id, "price": price})
+        listing = await self.market.list_quiz(seller, quiz.quiz_id, Decimal(price))
         return quiz.quiz_id, listing.listing_id
 
 
@@ -90,7 +93,7 @@ class Game:
 async def test_a_new_wallet_is_empty_and_a_grant_adds_200() -> None:
     game = Game()
     assert await game.market.balance("bob") == Decimal("0")
-    granted = await game.market.grant("bob", {"requestToken": "r1"})
+    granted = await game.market.grant("bob", "r1")
     assert (granted.day, granted.amount, granted.balance) == (
         "2026-11-23", Decimal("200.00"), Decimal("200.00"),
     )  # fmt: skip
@@ -100,42 +103,57 @@ async def test_a_new_wallet_is_empty_and_a_grant_adds_200() -> None:
 
 async def test_a_second_grant_the_same_utc_day_is_refused_and_the_next_day_allowed() -> None:
     game = Game()
-    await game.market.grant("bob", {"requestToken": "r1"})
+    await game.market.grant("bob", "r1")
     with pytest.raises(GrantAlreadyClaimedError):
-        await game.market.grant("bob", {"requestToken": "r2"})
+        await game.market.grant("bob", "r2")
     assert await game.market.balance("bob") == Decimal("200.00")
-    await game.market.grant("ann", {"requestToken": "r2"})  # other players are not affected
+    await game.market.grant("ann", "r2")  # other players are not affected
     game.clock.advance(timedelta(minutes=1))  # 00:00 UTC: a new day
-    assert (await game.market.grant("bob", {"requestToken": "r3"})).day == "2026-11-24"
+    assert (await game.market.grant("bob", "r3")).day == "2026-11-24"
     assert await game.market.balance("bob") == Decimal("400.00")
 
 
 async def test_a_retried_grant_replays_instead_of_granting_twice() -> None:
     game = Game()
-    first = await game.market.grant("bob", {"requestToken": "r1"})
+    first = await game.market.grant("bob", "r1")
     game.clock.advance(timedelta(minutes=1))  # even on the next day, the same request
-    again = await game.market.grant("bob", {"requestToken": "r1"})
+    again = await game.market.grant("bob", "r1")
     assert again == first
     assert await game.market.balance("bob") == Decimal("200.00")
     # The token belongs to bob's request: ann's request with the same token is her own.
-    assert (await game.market.grant("ann", {"requestToken": "r1"})).balance == Decimal("200")
+    assert (await game.market.grant("ann", "r1")).balance == Decimal("200")
 
 
 async def test_concurrent_retries_of_one_grant_grant_once() -> None:
     game = Game()
     outcomes = await asyncio.gather(
-        *(game.market.grant("bob", {"requestToken": "r1"}) for _ in range(10)),
+        *(game.market.grant("bob", "r1") for _ in range(10)),
         return_exceptions=True,
     )
     assert await game.market.balance("bob") == Decimal("200.00")
     assert any(not isinstance(o, BaseException) for o in outcomes)
 
 
-@pytest.mark.parametrize("body", [{}, {"requestToken": ""}, {"requestToken": 5}, [], "x"])
-async def test_a_grant_needs_a_request_token(body: Any) -> None:
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({}, "requestToken"),
+        ({"requestToken": ""}, "requestToken"),
+        ({"requestToken": "  "}, "requestToken"),
+        ({"requestToken": 5}, "requestToken"),
+        ({"requestToken": "x" * 129}, "requestToken"),
+        ([], "body"),
+        ("x", "body"),
+    ],
+)
+def test_a_grant_needs_a_request_token(body: Any, field: str) -> None:
+    assert problems(GrantInput, body, lambda g: checked_request_token(g.request_token)) == {field}
+
+
+async def test_the_domain_refuses_a_blank_request_token_whoever_sends_it() -> None:
     game = Game()
     with pytest.raises(InvalidGrantError) as exc:
-        await game.market.grant("bob", body)
+        await game.market.grant("bob", " ")
     assert [e.field for e in exc.value.errors] == ["requestToken"]
     assert await game.market.balance("bob") == 0
 
@@ -148,16 +166,24 @@ async def test_a_grant_needs_a_request_token(body: Any) -> None:
     [("50", "50.00"), ("0.5", "0.50"), (12.3, "12.30"), (7, "7.00"), ("100000.00", "100000.00")],
 )
 def test_prices_are_exact_coins(price: object, expected: str) -> None:
-    assert coins(parse_listing({"quizId": "q", "price": price})[1]) == expected
+    listing = edge(ListingInput, {"quizId": "demo-1", "price": price})
+    assert coins(checked_price(listing.price)) == expected
 
 
 @pytest.mark.parametrize(
-    "price", [0, "0", -1, "-0.01", "0.001", "100000.01", "NaN", "Infinity", "1e3x", True, None]
+    "price",
+    [0, "0", -1, "-0.01", "0.001", 0.001, "100000.01", "NaN", "Infinity", "1e3", True, None],
 )
 def test_bad_prices_name_the_field(price: object) -> None:
-    with pytest.raises(InvalidListingError) as exc:
-        parse_listing({"quizId": "q", "price": price})
-    assert [e.field for e in exc.value.errors] == ["price"]
+    raw = {"quizId": "demo-1", "price": price}
+    assert problems(ListingInput, raw, lambda listing: checked_price(listing.price)) == {"price"}
+
+
+async def test_the_domain_refuses_a_price_in_fractions_of_a_cent_whoever_sends_it() -> None:
+    game = Game()
+    made = await game.trivia.create("ann", QUIZ)
+    with pytest.raises(InvalidListingError):
+        await game.market.list_quiz("ann", made.quiz_id, Decimal("0.001"))
 
 
 async def test_an_owner_lists_an_original_quiz_once() -> None:
@@ -167,16 +193,16 @@ async def test_an_owner_lists_an_original_quiz_once() -> None:
     assert (listing.quiz_id, listing.seller, listing.price) == (quiz_id, "ann", Decimal("50.00"))
     assert (listing.name, listing.category, listing.question_count) == ("Rivers", "geography", 2)
     with pytest.raises(QuizListedError):
-        await game.market.list_quiz("ann", {"quizId": quiz_id, "price": "60"})
+        await game.market.list_quiz("ann", quiz_id, Decimal("60"))
 
 
 async def test_only_the_owner_lists_and_only_existing_quizzes() -> None:
     game = Game()
     quiz = await game.trivia.create("ann", QUIZ)
     with pytest.raises(NotQuizOwnerError):
-        await game.market.list_quiz("bob", {"quizId": quiz.quiz_id, "price": "5"})
+        await game.market.list_quiz("bob", quiz.quiz_id, Decimal("5"))
     with pytest.raises(QuizNotFoundError):
-        await game.market.list_quiz("ann", {"quizId": "nope", "price": "5"})
+        await game.market.list_quiz("ann", "nope", Decimal("5"))
     assert (await game.market.listings(None))[0] == []
 
 
@@ -202,14 +228,14 @@ async def test_only_the_seller_withdraws_a_listing() -> None:
     with pytest.raises(ListingNotFoundError):
         await game.market.listing(listing_id)
     # Withdrawn: the quiz can be listed again.
-    await game.market.list_quiz("ann", {"quizId": quiz_id, "price": "70"})
+    await game.market.list_quiz("ann", quiz_id, Decimal("70"))
 
 
 async def test_a_listed_quiz_cannot_be_edited_and_deleting_it_withdraws_it() -> None:
     game = Game()
     quiz_id, listing_id = await game.listed("ann")
     with pytest.raises(QuizListedError):
-        await game.trivia.update("ann", quiz_id, {**QUIZ, "name": "Something else"})
+        await game.trivia.update("ann", quiz_id, quiz({**RAW_QUIZ, "name": "Something else"}))
     await game.trivia.delete("ann", quiz_id)
     assert await game.marketplace.get(listing_id) is None
     assert (await game.market.listings(None))[0] == []
@@ -232,16 +258,16 @@ async def test_a_purchase_pays_the_seller_and_gives_the_buyer_a_full_copy() -> N
     assert mine.content == original.content  # every question, with its answers
     # Read, play, activate: the copy is bob's game.
     await game.trivia.activate("bob", copy.quiz_id)
-    responses = [{"questionNumber": 1, "answer": 0}, {"questionNumber": 2, "answer": "danube"}]
-    scored, recorded = await game.trivia.play("carol", copy.quiz_id, {"responses": responses})
+    answers = responses((1, 0), (2, "danube"))
+    scored, recorded = await game.trivia.play("carol", copy.quiz_id, answers)
     assert (scored.correct, recorded) == (2, True)
     # Not resold, not edited.
     with pytest.raises(ResaleNotAllowedError):
-        await game.market.list_quiz("bob", {"quizId": copy.quiz_id, "price": "1"})
+        await game.market.list_quiz("bob", copy.quiz_id, Decimal("1"))
     with pytest.raises(PurchasedCopyError):
         await game.trivia.update("bob", copy.quiz_id, QUIZ)
     # The seller keeps the original and may sell it again, in a new listing.
-    await game.market.list_quiz("ann", {"quizId": quiz_id, "price": "50"})
+    await game.market.list_quiz("ann", quiz_id, Decimal("50"))
 
 
 async def test_a_sold_listing_is_gone_for_the_next_buyer() -> None:

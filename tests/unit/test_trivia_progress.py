@@ -27,6 +27,7 @@ from adapters.memory.trivia import (
 )
 from domain.leaderboards.service import LeaderboardService
 from domain.trivia.errors import TriviaStoreUnavailableError
+from domain.trivia.model import Response
 from domain.trivia.progress import EXPERIENCE_EARNED, SCORE_RECORDED, Progress, level
 from domain.trivia.service import TriviaService
 
@@ -35,18 +36,13 @@ DEMO = "demo-2"  # Capitals: 4 questions; by ``portside``, policy first
 BEST = "demo-1"  # Serverless basics: 3 questions; policy best
 
 
-def answers(correct: int, quiz: str = DEMO) -> dict[str, object]:
+def answers(correct: int, quiz: str = DEMO) -> list[Response]:
     """Responses with exactly ``correct`` right answers."""
-    right = {
+    right: list[int | str] = {
         DEMO: ["Canberra", 1, "Bern", 2],
         BEST: [2, "DynamoDB", 1],
     }[quiz]
-    return {
-        "responses": [
-            {"questionNumber": n, "answer": a if n <= correct else "wrong"}
-            for n, a in enumerate(right, start=1)
-        ]
-    }
+    return [Response(n, a if n <= correct else "wrong") for n, a in enumerate(right, start=1)]
 
 
 def service(

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import copy
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -30,14 +30,16 @@ from domain.trivia.errors import (
     NotQuizOwnerError,
     QuizNotFoundError,
 )
-from domain.trivia.model import LeaderboardPolicy, Mode, parse_quiz, public_questions
+from domain.trivia.model import LeaderboardPolicy, Mode, Response, checked_quiz
 from domain.trivia.service import TriviaService
+from entrypoints.http.models.trivia import GameDetailBody
+from tests.support.wire import quiz, quiz_problems, responses
 
 pytestmark = pytest.mark.anyio
 
 
 def a_quiz(**change: Any) -> dict[str, Any]:
-    quiz: dict[str, Any] = {
+    raw: dict[str, Any] = {
         "name": "Rivers",
         "description": "Long ones.",
         "category": "geography",
@@ -49,7 +51,11 @@ def a_quiz(**change: Any) -> dict[str, Any]:
         ],
         **change,
     }
-    return quiz
+    return raw
+
+
+def a_content(**change: Any) -> Any:
+    return quiz(a_quiz(**change))
 
 
 def service() -> tuple[TriviaService, ManualClock]:
@@ -67,12 +73,8 @@ def service() -> tuple[TriviaService, ManualClock]:
     return trivia, clock
 
 
-def fields_of(exc: pytest.ExceptionInfo[InvalidQuizError]) -> set[str]:
-    return {e.field for e in exc.value.errors}
-
-
 def test_a_quiz_mixes_question_types_with_defaults() -> None:
-    content = parse_quiz(a_quiz())
+    content = checked_quiz(a_content())
     assert (content.mode, content.policy) == (Mode.SINGLE, LeaderboardPolicy.FIRST)
     assert [q.multiple_choice for q in content.questions] == [True, False, True, False]
     assert content.questions[1].alternatives == ("Donau",)
@@ -112,38 +114,39 @@ def one(**question: Any) -> dict[str, Any]:
     ],
 )
 def test_invalid_quizzes_name_the_field(change: dict[str, Any], field: str) -> None:
-    with pytest.raises(InvalidQuizError) as exc:
-        parse_quiz(a_quiz(**change))
-    assert field in fields_of(exc)
+    assert field in quiz_problems(a_quiz(**change))
 
 
 def test_every_bad_field_is_named_at_once() -> None:
+    assert {"name", "category", "mode"} <= quiz_problems(a_quiz(name="", category="", mode="x"))
+
+
+def test_the_domain_refuses_what_breaks_a_rule_whoever_built_it() -> None:
+    content = a_content()
+    broken = replace(content, name=" ", questions=(replace(content.questions[0], correct=7),))
     with pytest.raises(InvalidQuizError) as exc:
-        parse_quiz(a_quiz(name="", category="", mode="x"))
-    assert {"name", "category", "mode"} <= fields_of(exc)
+        checked_quiz(broken)
+    assert {e.field for e in exc.value.errors} == {"name", "questions[0].correct"}
 
 
 def test_players_see_questions_without_any_answer() -> None:
-    (quiz, *_) = demo_quizzes()
-    shown = json.dumps(public_questions(quiz))
-    for q in quiz.content.questions:
-        assert set(public_questions(quiz)[0]) <= {"number", "text", "options", "round"}
+    (demo, *_) = demo_quizzes()
+    shown = GameDetailBody.of(demo).model_dump_json()
+    for q in demo.content.questions:
         if q.answer is not None:
             assert q.answer not in shown
         if q.follow_up is not None:
             assert q.follow_up not in shown
     assert "correct" not in shown
+    fields = set(json.loads(shown)["questions"][0])
+    assert fields <= {"number", "text", "options", "round"}
 
 
 async def test_scoring_is_done_here_and_open_answers_match_loosely() -> None:
     svc, _ = service()
-    quiz = await svc.activate("ann", (await svc.create("ann", a_quiz())).quiz_id)
-    responses = [
-        {"questionNumber": 1, "answer": 0},
-        {"questionNumber": 2, "answer": "  dONAU "},
-        {"questionNumber": 3, "answer": 0},
-    ]  # question 4 unanswered: wrong
-    scored, recorded = await svc.play("bob", quiz.quiz_id, {"responses": responses})
+    game = await svc.activate("ann", (await svc.create("ann", a_content())).quiz_id)
+    answers = responses((1, 0), (2, "  dONAU "), (3, 0))  # question 4 unanswered: wrong
+    scored, recorded = await svc.play("bob", game.quiz_id, answers)
     assert (scored.score, scored.correct, scored.total, recorded) == (Decimal("50.00"), 2, 4, True)
     assert [(r.correct, r.answer) for r in scored.answers] == [
         (True, 0), (True, "Danube"), (False, 1), (False, "Tiber")
@@ -154,67 +157,63 @@ async def test_scoring_is_done_here_and_open_answers_match_loosely() -> None:
 async def test_scores_round_half_up_to_two_places() -> None:
     svc, _ = service()
     questions = [{"text": f"q{i}", "answer": "a"} for i in range(3)]
-    quiz = (await svc.create("ann", a_quiz(questions=questions))).quiz_id
-    await svc.activate("ann", quiz)
-    scored, _ = await svc.play("bob", quiz, {"responses": [{"questionNumber": 1, "answer": "a"}]})
+    game = (await svc.create("ann", a_content(questions=questions))).quiz_id
+    await svc.activate("ann", game)
+    scored, _ = await svc.play("bob", game, responses((1, "a")))
     assert scored.score == Decimal("33.33")
-    two = [{"questionNumber": n, "answer": "a"} for n in (1, 2)]
-    assert (await svc.play("bob", quiz, {"responses": two}))[0].score == Decimal("66.67")
+    assert (await svc.play("bob", game, responses((1, "a"), (2, "a"))))[0].score == Decimal("66.67")
 
 
 async def test_an_author_s_own_play_is_scored_but_not_recorded() -> None:
     svc, _ = service()
-    scored, recorded = await svc.play("portside", "demo-3", {"responses": []})
+    scored, recorded = await svc.play("portside", "demo-3", [])
     assert (scored.correct, scored.total, recorded) == (0, 2, False)
 
 
 @pytest.mark.parametrize(
-    "body",
+    ("given", "field"),
     [
-        None,
-        {"responses": "all"},
-        {"responses": [{"questionNumber": 0, "answer": 1}]},
-        {"responses": [{"questionNumber": 9, "answer": 1}]},
-        {"responses": [{"questionNumber": 1, "answer": 1}, {"questionNumber": 1, "answer": 0}]},
-        {"responses": [{"questionNumber": 1, "answer": [1]}]},
-        {"responses": [{"questionNumber": True, "answer": 1}]},
+        ([Response(0, 1)], "responses[0].questionNumber"),
+        ([Response(9, 1)], "responses[0].questionNumber"),  # demo-3 has 2 questions
+        ([Response(1, 1), Response(1, 0)], "responses[1].questionNumber"),
     ],
 )
-async def test_bad_responses_are_refused(body: Any) -> None:
+async def test_bad_responses_are_refused(given: list[Response], field: str) -> None:
     svc, _ = service()
-    with pytest.raises(InvalidResponsesError):
-        await svc.play("bob", "demo-3", body)
+    with pytest.raises(InvalidResponsesError) as exc:
+        await svc.play("bob", "demo-3", given)
+    assert [e.field for e in exc.value.errors] == [field]
 
 
 async def test_only_the_owner_reads_changes_or_deletes_a_quiz() -> None:
     svc, _ = service()
-    quiz = await svc.create("ann", a_quiz())
+    mine = await svc.create("ann", a_content())
     for attempt in (
-        svc.owned("bob", quiz.quiz_id),
-        svc.update("bob", quiz.quiz_id, a_quiz(name="Mine now")),
-        svc.delete("bob", quiz.quiz_id),
-        svc.activate("bob", quiz.quiz_id),
+        svc.owned("bob", mine.quiz_id),
+        svc.update("bob", mine.quiz_id, a_content(name="Mine now")),
+        svc.delete("bob", mine.quiz_id),
+        svc.activate("bob", mine.quiz_id),
     ):
         with pytest.raises(NotQuizOwnerError):
             await attempt
-    assert (await svc.owned("ann", quiz.quiz_id)).content.name == "Rivers"
-    renamed = await svc.update("ann", quiz.quiz_id, a_quiz(name="Rivers II"))
+    assert (await svc.owned("ann", mine.quiz_id)).content.name == "Rivers"
+    renamed = await svc.update("ann", mine.quiz_id, a_content(name="Rivers II"))
     assert renamed.owner == "ann"
-    await svc.delete("ann", quiz.quiz_id)
+    await svc.delete("ann", mine.quiz_id)
     with pytest.raises(QuizNotFoundError):
-        await svc.owned("ann", quiz.quiz_id)
+        await svc.owned("ann", mine.quiz_id)
 
 
 async def test_only_active_quizzes_are_games_listed_by_category_in_pages() -> None:
     svc, clock = service()
-    draft = await svc.create("ann", a_quiz())
+    draft = await svc.create("ann", a_content())
     with pytest.raises(GameNotFoundError):
         await svc.game(draft.quiz_id)
     ids = []
     for i in range(5):
         clock.advance(timedelta(seconds=1))
-        quiz = await svc.create("ann", a_quiz(name=f"Rivers {i}", category="rivers"))
-        ids.append((await svc.activate("ann", quiz.quiz_id)).quiz_id)
+        made = await svc.create("ann", a_content(name=f"Rivers {i}", category="rivers"))
+        ids.append((await svc.activate("ann", made.quiz_id)).quiz_id)
     pages, cursor = [], None
     for _ in range(5):  # bounded
         page, cursor = await svc.games("rivers", cursor, limit=2)
@@ -230,5 +229,5 @@ async def test_only_active_quizzes_are_games_listed_by_category_in_pages() -> No
 
 
 def test_the_demo_quizzes_are_valid() -> None:
-    for raw in DEMO_QUIZZES:
-        parse_quiz(copy.deepcopy(raw))
+    for content in DEMO_QUIZZES:
+        assert checked_quiz(content) == content

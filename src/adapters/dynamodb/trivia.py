@@ -42,11 +42,13 @@ from domain.trivia.errors import (
 )
 from domain.trivia.market import CENTS, Listing, coins
 from domain.trivia.model import (
+    LeaderboardPolicy,
+    Mode,
+    Question,
     Quiz,
+    QuizContent,
     page_cursor,
     parse_page_cursor,
-    parse_quiz,
-    quiz_document,
 )
 from domain.trivia.progress import Progress
 
@@ -193,12 +195,62 @@ def _owner_item(quiz: Quiz) -> dict[str, Any]:
     return {**_owner_key(quiz), "quizId": {"S": quiz.quiz_id}}
 
 
+def _quiz_document(content: QuizContent) -> dict[str, Any]:
+    """The stored form of a quiz's content (``doc``; the wire shape of its time)."""
+
+    def question(q: Question) -> dict[str, Any]:
+        out: dict[str, Any] = {"text": q.text}
+        if q.options is not None:
+            out |= {"options": list(q.options), "correct": q.correct}
+        else:
+            out |= {"answer": q.answer, "alternatives": list(q.alternatives)}
+        if q.follow_up is not None:
+            out["followUp"] = q.follow_up
+        if q.round is not None:
+            out["round"] = q.round
+        return out
+
+    return {
+        "name": content.name,
+        "description": content.description,
+        "category": content.category,
+        "mode": content.mode.value,
+        "leaderboardPolicy": content.policy.value,
+        "questions": [question(q) for q in content.questions],
+    }
+
+
+def _content_of(doc: dict[str, Any]) -> QuizContent:
+    """The inverse of ``_quiz_document``: what was stored is read back as it is, never
+    checked again against the authoring limits of today."""
+    questions = tuple(
+        Question(
+            q["text"],
+            tuple(q["options"]) if "options" in q else None,
+            q.get("correct"),
+            q.get("answer"),
+            tuple(q.get("alternatives", ())),
+            q.get("followUp"),
+            q.get("round"),
+        )
+        for q in doc["questions"]
+    )
+    return QuizContent(
+        doc["name"],
+        doc.get("description", ""),
+        doc["category"],
+        Mode(doc.get("mode", Mode.SINGLE.value)),
+        LeaderboardPolicy(doc.get("leaderboardPolicy", LeaderboardPolicy.FIRST.value)),
+        questions,
+    )
+
+
 def _quiz_item(quiz: Quiz) -> dict[str, Any]:
     item: dict[str, Any] = {
         **_quiz_key(quiz.quiz_id),
         "quizId": {"S": quiz.quiz_id},
         "owner": {"S": quiz.owner},
-        "doc": {"S": json.dumps(quiz_document(quiz.content), separators=(",", ":"))},
+        "doc": {"S": json.dumps(_quiz_document(quiz.content), separators=(",", ":"))},
         "active": {"BOOL": quiz.active},
         "createdAt": {"N": str(quiz.created_at)},
     }
@@ -211,7 +263,7 @@ def _quiz_from_item(item: dict[str, Any]) -> Quiz:
     return Quiz(
         item["quizId"]["S"],
         item["owner"]["S"],
-        parse_quiz(json.loads(item["doc"]["S"])),
+        _content_of(json.loads(item["doc"]["S"])),
         active=item["active"]["BOOL"],
         source=item["source"]["S"] if "source" in item else None,
         created_at=int(item["createdAt"]["N"]),

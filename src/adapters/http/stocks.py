@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 import httpx
 
 from domain.shared.backoff import backoff_delay
+from domain.shared.decoding import JsonLimits, UndecodableError, decode_json
 from domain.stocks.errors import RatesUnavailableError
 from domain.stocks.model import Rates
 
@@ -25,6 +24,8 @@ DEFAULT_TIMEOUT = httpx.Timeout(connect=1.0, read=2.0, write=2.0, pool=1.0)
 # Real exchange rates sit far inside these bounds; anything outside is a broken answer (and
 # would overflow or vanish in the conversion).
 _MIN_RATE, _MAX_RATE = Decimal("1e-9"), Decimal("1e9")
+#: A rates document for every currency there is stays far below this.
+ANSWER_LIMITS = JsonLimits(max_bytes=256 * 1024, max_depth=4)
 
 
 class _Transient(Exception):
@@ -72,31 +73,41 @@ class HttpRatesProvider:
 
     async def _fetch(self, params: dict[str, str]) -> bytes:
         try:
-            response = await self._client.get(self._url, params=params)
+            async with self._client.stream("GET", self._url, params=params) as response:
+                if response.status_code == 429 or response.status_code >= 500:
+                    raise _Transient(f"HTTP {response.status_code}")
+                if response.status_code != 200:
+                    raise RatesUnavailableError(
+                        f"The exchange-rate provider answered HTTP {response.status_code}."
+                    )
+                body = b""
+                async for chunk in response.aiter_bytes():
+                    body += chunk
+                    if len(body) > ANSWER_LIMITS.max_bytes:  # stop reading: it is malformed
+                        break
+                return body
         except httpx.TransportError as exc:  # timeouts, refused connections, protocol errors
             raise _Transient(type(exc).__name__) from exc
-        if response.status_code == 429 or response.status_code >= 500:
-            raise _Transient(f"HTTP {response.status_code}")
-        if response.status_code != 200:
-            raise RatesUnavailableError(
-                f"The exchange-rate provider answered HTTP {response.status_code}."
-            )
-        return response.content
 
     @staticmethod
     def _parse(body: bytes, base: str) -> Rates:
         try:
-            doc: Any = json.loads(body, parse_float=Decimal, parse_int=Decimal)
-            if doc["base"] != base:
-                raise ValueError(f"base {doc['base']!r} instead of {base!r}")
-            as_of = date.fromisoformat(doc["date"]).isoformat()
-            rates = {str(k): v for k, v in doc["rates"].items()}
-            if not all(
-                isinstance(v, Decimal) and _MIN_RATE <= v <= _MAX_RATE for v in rates.values()
-            ):
-                raise ValueError("a rate is not a number in the plausible range")
-        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            doc = decode_json(body, ANSWER_LIMITS, "rates answer")
+            if not isinstance(doc, dict) or doc.get("base") != base:
+                raise ValueError("not a rates document for the requested base")
+            day, rates = doc.get("date"), doc.get("rates")
+            if not isinstance(day, str) or not isinstance(rates, dict):
+                raise ValueError("no date or no rates")
+            as_of = date.fromisoformat(day).isoformat()
+            parsed: dict[str, Decimal] = {}
+            for code, rate in rates.items():
+                if isinstance(rate, bool) or not isinstance(rate, int | Decimal):
+                    raise ValueError("a rate is not a number")
+                if not _MIN_RATE <= rate <= _MAX_RATE:
+                    raise ValueError("a rate is outside the plausible range")
+                parsed[code] = Decimal(rate)
+        except (UndecodableError, ValueError) as exc:
             raise RatesUnavailableError(
                 "The exchange-rate provider answered with a malformed document."
             ) from exc
-        return Rates(base, rates, as_of)
+        return Rates(base, parsed, as_of)

@@ -35,13 +35,19 @@ REFRESH_SECONDS = 10.0
 DEV_ISSUER, DEV_AUDIENCE = "portside-dev", "portside"
 DEV_TOKEN_SECONDS = 3600
 _REQUIRED = ["exp", "iat", "iss", "aud"]
+#: Cognito's tokens are 1-2 KB; anything far longer is refused before it is parsed.
+MAX_TOKEN_CHARS = 8192
+MAX_USERNAME = 128
 
 
 def username_of(claims: Mapping[str, Any]) -> str:
-    """The player: ``cognito:username``, else ``username``, else ``sub``."""
+    """The player: ``cognito:username``, else ``username``, else ``sub`` (1 to 128
+    printable characters, as Cognito allows)."""
     for claim in ("cognito:username", "username", "sub"):
         value = claims.get(claim)
         if isinstance(value, str) and value.strip():
+            if len(value) > MAX_USERNAME or not value.isprintable():
+                raise InvalidTokenError("The token's user name is not a valid one.")
             return value
     raise InvalidTokenError("The token names no user.")
 
@@ -71,6 +77,8 @@ def verify_with(token: str, key: Any, issuer: str, audience: str) -> str:
 
 
 def _key_id(token: str) -> str:
+    if len(token) > MAX_TOKEN_CHARS:
+        raise InvalidTokenError("The token is too long to be one of ours.")
     try:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError as exc:

@@ -15,73 +15,83 @@ from domain.trivia.errors import (
 )
 from domain.trivia.market import Listing, coins
 from domain.trivia.model import (
+    LeaderboardPolicy,
+    Mode,
+    Question,
     Quiz,
+    QuizContent,
     page_cursor,
     parse_page_cursor,
-    parse_quiz,
 )
 from domain.trivia.progress import Progress
 
 ZERO = Decimal("0.00")
 DEMO_AUTHOR = "portside"
-DEMO_QUIZZES: tuple[dict[str, object], ...] = (
-    {
-        "name": "Serverless basics",
-        "description": "Lambda, queues and streams.",
-        "category": "aws",
-        "leaderboardPolicy": "best",
-        "questions": [
-            {
-                "text": "What is the largest batch a Kinesis event source hands Lambda?",
-                "options": ["100", "1,000", "10,000"],
-                "correct": 2,
-                "followUp": "BatchSize goes up to 10,000 records.",
-            },
-            {
-                "text": "Which service keeps a key-value item of up to 400 KB?",
-                "answer": "DynamoDB",
-                "alternatives": ["Amazon DynamoDB"],
-            },
-            {
-                "text": "How long may one Lambda invocation run at most, in minutes?",
-                "options": ["5", "15", "60"],
-                "correct": 1,
-            },
-        ],
-    },
-    {
-        "name": "Capitals",
-        "description": "Where the government sits.",
-        "category": "geography",
-        "questions": [
-            {"text": "Capital of Australia?", "answer": "Canberra"},
-            {"text": "Capital of Canada?", "options": ["Toronto", "Ottawa"], "correct": 1},
-            {
-                "text": "Capital of Switzerland?",
-                "answer": "Bern",
-                "alternatives": ["Berne"],
-                "followUp": "Officially the 'federal city'.",
-            },
-            {"text": "Capital of Japan?", "options": ["Kyoto", "Osaka", "Tokyo"], "correct": 2},
-        ],
-    },
-    {
-        "name": "Elements",
-        "description": "The periodic table.",
-        "category": "science",
-        "questions": [
-            {"text": "Symbol of gold?", "answer": "Au"},
-            {"text": "Lightest element?", "options": ["Helium", "Hydrogen"], "correct": 1},
-        ],
-    },
-)
+
+
+def _choice(
+    text: str, options: tuple[str, ...], correct: int, follow_up: str | None = None
+) -> Question:
+    return Question(text, options, correct, follow_up=follow_up)
+
+
+def _open(text: str, answer: str, *alternatives: str, follow_up: str | None = None) -> Question:
+    return Question(text, answer=answer, alternatives=alternatives, follow_up=follow_up)
+
+
+DEMO_QUIZZES = (
+    QuizContent(
+        "Serverless basics",
+        "Lambda, queues and streams.",
+        "aws",
+        Mode.SINGLE,
+        LeaderboardPolicy.BEST,
+        (
+            _choice(
+                "What is the largest batch a Kinesis event source hands Lambda?",
+                ("100", "1,000", "10,000"),
+                2,
+                "BatchSize goes up to 10,000 records.",
+            ),
+            _open("Which service keeps a key-value item of up to 400 KB?", "DynamoDB",
+                  "Amazon DynamoDB"),
+            _choice("How long may one Lambda invocation run at most, in minutes?",
+                    ("5", "15", "60"), 1),
+        ),
+    ),
+    QuizContent(
+        "Capitals",
+        "Where the government sits.",
+        "geography",
+        Mode.SINGLE,
+        LeaderboardPolicy.FIRST,
+        (
+            _open("Capital of Australia?", "Canberra"),
+            _choice("Capital of Canada?", ("Toronto", "Ottawa"), 1),
+            _open("Capital of Switzerland?", "Bern", "Berne",
+                  follow_up="Officially the 'federal city'."),
+            _choice("Capital of Japan?", ("Kyoto", "Osaka", "Tokyo"), 2),
+        ),
+    ),
+    QuizContent(
+        "Elements",
+        "The periodic table.",
+        "science",
+        Mode.SINGLE,
+        LeaderboardPolicy.FIRST,
+        (
+            _open("Symbol of gold?", "Au"),
+            _choice("Lightest element?", ("Helium", "Hydrogen"), 1),
+        ),
+    ),
+)  # fmt: skip
 
 
 def demo_quizzes() -> list[Quiz]:
     """The demo games of the embedded default, active and owned by ``portside``."""
     return [
-        Quiz(f"demo-{i}", DEMO_AUTHOR, parse_quiz(raw), active=True, created_at=i)
-        for i, raw in enumerate(DEMO_QUIZZES, start=1)
+        Quiz(f"demo-{i}", DEMO_AUTHOR, content, active=True, created_at=i)
+        for i, content in enumerate(DEMO_QUIZZES, start=1)
     ]
 
 

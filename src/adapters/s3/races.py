@@ -1,7 +1,9 @@
 """Races on S3: the all-time history per class, and reading Firehose-delivered archives.
 
-History objects are ``history/class-<classId>.json.gz`` in ``HISTORY_BUCKET`` (gzip JSON,
-the shape of ``domain.races.model.history_json``). Writes are conditional on the ETag read
+History objects are ``history/class-<classId>.json.gz`` in ``HISTORY_BUCKET``: gzip JSON
+``{"classId", "updatedAt", "racers": {"<racerId>": [best output at second 1, ...]}}``, bests
+as exact decimal strings or null. This adapter owns that format: it reads back whatever it
+wrote, whatever the input limits are now. Writes are conditional on the ETag read
 (``If-Match``; ``If-None-Match: *`` for the first one), so two processors never lose each
 other's records: the loser re-reads and merges again.
 """
@@ -12,13 +14,14 @@ import asyncio
 import gzip
 import json
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from botocore.exceptions import ClientError
 
 from adapters.boto import call
 from domain.races.errors import RaceStoreUnavailableError, StaleRaceError
-from domain.races.model import ClassHistory, history_from_json, history_json
+from domain.races.model import ClassHistory
 
 _T = TypeVar("_T")
 _MISSING = {"NoSuchKey", "404"}
@@ -27,6 +30,29 @@ _STALE = {"PreconditionFailed", "412", "ConditionalRequestConflict", "409"}
 
 def history_key(class_id: int) -> str:
     return f"history/class-{class_id}.json.gz"
+
+
+def history_document(history: ClassHistory) -> dict[str, Any]:
+    return {
+        "classId": history.class_id,
+        "updatedAt": history.updated_at,
+        "racers": {
+            str(racer): [None if b is None else format(b, "f") for b in bests]
+            for racer, bests in history.racers.items()
+        },
+    }
+
+
+def history_of(document: dict[str, Any], race_seconds: int) -> ClassHistory:
+    """The inverse of ``history_document``; records longer than the race (RACE_SECONDS was
+    shortened since) are cut, shorter ones padded."""
+    racers = {
+        int(racer): [None if b is None else Decimal(b) for b in bests][:race_seconds]
+        + [None] * max(0, race_seconds - len(bests))
+        for racer, bests in document.get("racers", {}).items()
+    }
+    updated_at = int(document.get("updatedAt", 0))
+    return ClassHistory(int(document["classId"]), race_seconds, racers, updated_at)
 
 
 async def _call(what: str, fn: Callable[..., _T], **kwargs: Any) -> _T:
@@ -53,12 +79,12 @@ class S3HistoryStore:
         except ClientError:  # missing: no records yet (any other error was raised above)
             return None, None
         body = await asyncio.to_thread(answer["Body"].read)
-        raw = json.loads(gzip.decompress(body))
-        return history_from_json(raw, self._race_seconds), str(answer["ETag"])
+        document = json.loads(gzip.decompress(body))
+        return history_of(document, self._race_seconds), str(answer["ETag"])
 
     async def save(self, history: ClassHistory, version: str | None) -> None:
         # Level 6 (zlib's default), not gzip's 9: 8x faster on a 2.6 MB history, 2% larger.
-        document = json.dumps(history_json(history), separators=(",", ":")).encode()
+        document = json.dumps(history_document(history), separators=(",", ":")).encode()
         body = gzip.compress(document, compresslevel=6)
         condition = {"IfMatch": version} if version else {"IfNoneMatch": "*"}
         try:

@@ -15,6 +15,8 @@ from domain.shared.errors import FieldError
 from domain.shared.time import from_millis, to_millis
 
 MAX_LIMIT = 1000
+#: Pages start within the first 100,000 entries (a DynamoDB page costs O(offset) reads).
+MAX_OFFSET = 100_000
 MAX_AROUND = 100
 #: Scores have at most two decimal places and stay below this in magnitude, so every adapter
 #: holds them exactly (Redis keeps them as whole cents in a double: exact below 2**53).
@@ -23,9 +25,9 @@ SCORE_PLACES = 2
 MAX_DISPLAY_FIELDS = 8
 MAX_DISPLAY_TEXT = 256
 
-_BOARD_KEY = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+BOARD_KEY = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 # No '#': item keys starting with it are reserved for board metadata.
-_MEMBER_KEY = re.compile(r"[A-Za-z0-9._:@+-]{1,128}")
+MEMBER_KEY = re.compile(r"[A-Za-z0-9._:@+-]{1,128}")
 _DISPLAY_KEY = re.compile(r"[A-Za-z][A-Za-z0-9]{0,31}")
 
 
@@ -154,13 +156,13 @@ def from_tie_value(tie: int) -> datetime:
 
 
 def check_board_key(key: str) -> str:
-    if not _BOARD_KEY.fullmatch(key):
+    if not BOARD_KEY.fullmatch(key):
         _invalid("board", "must be 1-128 characters of A-Z a-z 0-9 . _ : -")
     return key
 
 
 def check_member(member: str, field_name: str = "member") -> str:
-    if not _MEMBER_KEY.fullmatch(member):
+    if not MEMBER_KEY.fullmatch(member):
         _invalid(field_name, "must be 1-128 characters of A-Z a-z 0-9 . _ : @ + -")
     return member
 
@@ -201,8 +203,8 @@ def check_page(limit: int, offset: int) -> None:
     errors = []
     if not 1 <= limit <= MAX_LIMIT:
         errors.append(FieldError("limit", f"must be from 1 to {MAX_LIMIT}"))
-    if offset < 0:
-        errors.append(FieldError("offset", "must be 0 or more"))
+    if not 0 <= offset <= MAX_OFFSET:
+        errors.append(FieldError("offset", f"must be from 0 to {MAX_OFFSET}"))
     if errors:
         raise InvalidLeaderboardRequestError(tuple(errors))
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import StrEnum
-from typing import Any
 
 from domain.orders.errors import InvalidOrderError
 from domain.shared.errors import FieldError
@@ -20,9 +19,11 @@ CURRENCY = "EUR"
 MAX_LINES = 99
 MAX_QUANTITY = 1_000_000
 MAX_COMMENT = 1000
-_TOKEN = re.compile(r"[A-Za-z0-9._:-]{1,128}")
-_USER = re.compile(r"[A-Za-z0-9._:@+-]{1,128}")
-_ITEM = re.compile(r"[A-Za-z0-9._-]{1,64}")
+#: A client's price (checked against the catalogue's, never trusted) is at most this.
+MAX_PRICE = Decimal(1_000_000_000)
+TOKEN = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+USER = re.compile(r"[A-Za-z0-9._:@+-]{1,128}")
+ITEM = re.compile(r"[A-Za-z0-9._-]{1,64}")
 # Order ids are derived from the idempotency key: a retry of the same request, even after a
 # crash lost its idempotency record, finds the same order instead of placing a second one.
 _ORDER_IDS = uuid.UUID("5b7f0c1e-2f4a-4d0e-9a51-6f1d3c2b8e70")
@@ -129,19 +130,27 @@ class Order:
 class RequestedLine:
     product_id: str
     quantity: int
-    price: Decimal | None
+    price: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class PlaceOrderRequest:
-    """A validated ``POST /orders`` body (prices not yet checked against the catalogue)."""
+    """A request to place an order (prices not yet checked against the catalogue).
+
+    Built by an entrypoint from its typed input; constructing one checks the invariants
+    (InvalidOrderError names every bad field, in the wire's names).
+    """
 
     request_token: str
     user_id: str
     lines: tuple[RequestedLine, ...]
     comment: str | None = None
     fail_at: Step | None = None
-    raw: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        errors = _request_errors(self)
+        if errors:
+            raise InvalidOrderError(errors)
 
     @property
     def idempotency_key(self) -> str:
@@ -161,84 +170,30 @@ def _text(price: Decimal | None) -> str | None:
     return None if price is None else format(price.normalize(), "f")
 
 
-def parse_request(body: Any) -> PlaceOrderRequest:
-    """Validate a request body (any JSON value); InvalidOrderError names every bad field."""
+def _request_errors(request: PlaceOrderRequest) -> tuple[FieldError, ...]:
     errors: list[FieldError] = []
-    if not isinstance(body, Mapping):
-        raise InvalidOrderError((FieldError("body", "must be a JSON object"),))
-
-    token = body.get("requestToken")
-    if not isinstance(token, str) or not _TOKEN.fullmatch(token):
+    if not TOKEN.fullmatch(request.request_token):
         errors.append(FieldError("requestToken", "required: 1-128 of A-Z a-z 0-9 . _ : -"))
-    user = body.get("userId")
-    if not isinstance(user, str) or not _USER.fullmatch(user):
+    if not USER.fullmatch(request.user_id):
         errors.append(FieldError("userId", "required: 1-128 of A-Z a-z 0-9 . _ : @ + -"))
-    comment = body.get("comment")
-    if comment is not None and (not isinstance(comment, str) or len(comment) > MAX_COMMENT):
+    if request.comment is not None and len(request.comment) > MAX_COMMENT:
         errors.append(FieldError("comment", f"must be text of at most {MAX_COMMENT} characters"))
-
-    fail_at: Step | None = None
-    stage = body.get("failAtStage")
-    if stage not in (None, "None", ""):
-        try:
-            fail_at = Step(stage)
-        except ValueError:
-            names = ", ".join(s.value for s in Step)
-            errors.append(FieldError("failAtStage", f"must be one of None, {names}"))
-
-    lines = _parse_lines(body.get("items"), errors)
-    if errors:
-        raise InvalidOrderError(tuple(errors))
-    assert isinstance(token, str)
-    assert isinstance(user, str)
-    return PlaceOrderRequest(token, user, lines, comment, fail_at, body)
-
-
-def _parse_lines(items: Any, errors: list[FieldError]) -> tuple[RequestedLine, ...]:
-    if not isinstance(items, list) or not 1 <= len(items) <= MAX_LINES:
+    if not 1 <= len(request.lines) <= MAX_LINES:
         errors.append(FieldError("items", f"required: a list of 1 to {MAX_LINES} lines"))
-        return ()
-    lines: list[RequestedLine] = []
     seen: set[str] = set()
-    for i, item in enumerate(items):
+    for i, line in enumerate(request.lines):
         where = f"items[{i}]"
-        if not isinstance(item, Mapping):
-            errors.append(FieldError(where, "must be an object"))
-            continue
-        product = item.get("productId")
-        if not isinstance(product, str) or not _ITEM.fullmatch(product):
+        if not ITEM.fullmatch(line.product_id):
             errors.append(FieldError(f"{where}.productId", "required: 1-64 of A-Z a-z 0-9 . _ -"))
-            continue
-        if product in seen:
+        elif line.product_id in seen:
             errors.append(FieldError(f"{where}.productId", "each product may appear once"))
-        seen.add(product)
-        quantity = item.get("quantity")
-        if isinstance(quantity, bool) or not isinstance(quantity, int | Decimal):
-            errors.append(FieldError(f"{where}.quantity", "required: a whole number"))
-            continue
-        if quantity != int(quantity) or not 1 <= quantity <= MAX_QUANTITY:
+        seen.add(line.product_id)
+        if not 1 <= line.quantity <= MAX_QUANTITY:
             errors.append(FieldError(f"{where}.quantity", f"must be from 1 to {MAX_QUANTITY}"))
-            continue
-        price = _price(item.get("price"), f"{where}.price", errors)
-        lines.append(RequestedLine(product, int(quantity), price))
-    return tuple(lines)
-
-
-def _price(value: Any, where: str, errors: list[FieldError]) -> Decimal | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
-        errors.append(FieldError(where, "must be a decimal number or string"))
-        return None
-    try:
-        price = Decimal(value)
-    except InvalidOperation:
-        errors.append(FieldError(where, "must be a decimal number or string"))
-        return None
-    if not price.is_finite() or price < 0:
-        errors.append(FieldError(where, "must be a non-negative number"))
-        return None
-    return price
+        price = line.price
+        if price is not None and (not price.is_finite() or not 0 <= price <= MAX_PRICE):
+            errors.append(FieldError(f"{where}.price", f"must be a number from 0 to {MAX_PRICE}"))
+    return tuple(errors)
 
 
 def price_lines(

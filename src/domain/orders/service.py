@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from typing import Any
 
 from domain.orders.errors import ItemNotFoundError, OrderNotFoundError
-from domain.orders.model import CatalogueItem, Order, new_order, parse_request, price_lines
+from domain.orders.model import (
+    CatalogueItem,
+    Order,
+    PlaceOrderRequest,
+    new_order,
+    price_lines,
+)
 from domain.shared.idempotency import run_once
 from ports.orders import Inventory, OrderStore, SagaOrchestrator
 from ports.shared import Clock, IdempotencyStore
@@ -37,14 +42,14 @@ class OrderService:
         self._fault_injection = fault_injection
         self._recovery_idle = recovery_idle
 
-    async def place(self, body: Any) -> Order:
-        """Place an order from a request body, once per (userId, requestToken).
+    async def place(self, request: PlaceOrderRequest) -> Order:
+        """Place an order, once per (userId, requestToken).
 
-        Invalid input (InvalidOrderError) is refused before anything is stored. A replay
-        returns the same order, whatever its outcome; the same key with another payload
-        raises IdempotencyConflictError; a duplicate still running, AlreadyInProgressError.
+        Lines not in the catalogue, or with a price other than the catalogue's, are refused
+        (InvalidOrderError) before anything is stored. A replay returns the same order,
+        whatever its outcome; the same key with another payload raises
+        IdempotencyConflictError; a duplicate still running, AlreadyInProgressError.
         """
-        request = parse_request(body)
         fail_at = request.fail_at
         if fail_at is not None and not self._fault_injection:
             log.info("failAtStage=%s ignored: fault injection is off", fail_at.value)
@@ -84,5 +89,8 @@ class OrderService:
         recovered = []
         for order in await self._orders.unfinished(self._clock.now() - idle):
             log.warning("recovering order %s from %s", order.order_id, order.status.value)
-            recovered.append(await self._orchestrator.start(order))
+            try:
+                recovered.append(await self._orchestrator.start(order))
+            except Exception:  # one order that cannot be resumed never holds up the others
+                log.exception("recovery of order %s failed; next run retries", order.order_id)
         return recovered

@@ -7,12 +7,13 @@ seconds, each (race, racer, second) counted once whatever order, batch or shard 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from domain.races.errors import PoisonRecordError
+from domain.shared.decoding import JsonLimits, JsonValue, UndecodableError, decode_json
 
 HUNDRED = Decimal(100)
 MAX_CADENCE, MAX_RESISTANCE = Decimal(250), Decimal(100)
@@ -77,53 +78,55 @@ def to_cents(total: Decimal) -> Decimal:
     return total.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
-# One decoder for every message: json.loads(..., parse_float=...) builds a new one per call.
-_DECODER = json.JSONDecoder(parse_float=Decimal)
+#: A device message is about 200 bytes; the limit leaves room for a long name and extra fields.
+MESSAGE_LIMITS = JsonLimits(max_bytes=4096, max_depth=4)
+#: Ids fit in 53 bits: every JSON client holds them exactly.
+MAX_ID = 2**53 - 1
+MAX_UUID = 64
 
 
 def decode_message(data: bytes | str, rules: RaceRules) -> DeviceMessage:
-    """One device message from its JSON text (UTF-8), numbers read exactly as Decimal."""
+    """One device message from its JSON text (UTF-8), decoded within ``MESSAGE_LIMITS``
+    (numbers read exactly as Decimal); PoisonRecordError says why not."""
     try:
-        raw = _DECODER.decode(data.decode() if isinstance(data, bytes) else data)
-    except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError is a ValueError
-        raise PoisonRecordError(f"not JSON: {exc}") from exc
+        raw = decode_json(data, MESSAGE_LIMITS, "message")
+    except UndecodableError as exc:
+        raise PoisonRecordError(exc.reason) from exc
     return parse_message(raw, rules)
 
 
-def parse_message(raw: Any, rules: RaceRules) -> DeviceMessage:
-    """Validate one device message (numbers already Decimal); PoisonRecordError says why."""
-    if not isinstance(raw, Mapping):
+def parse_message(raw: JsonValue, rules: RaceRules) -> DeviceMessage:
+    """Validate one decoded device message (the one parser of every transport: HTTP, Kinesis,
+    Firehose, S3 archives); PoisonRecordError says why it is refused. Unknown fields are
+    ignored."""
+    if not isinstance(raw, dict):
         raise PoisonRecordError("a message must be a JSON object")
 
-    def integer(name: str, low: int, high: int | None = None) -> int:
+    def integer(name: str, low: int, high: int) -> int:
         value = raw.get(name)
-        if type(value) is int and value >= low and (high is None or value <= high):
-            return value  # the common case, without a detour through Decimal
-        if isinstance(value, bool) or not isinstance(value, int | Decimal | str):
+        bounds = f"{name}: must be {low}..{high}"
+        if type(value) is int:  # the common case first (and never a bool)
+            if low <= value <= high:
+                return value
+            raise PoisonRecordError(bounds)
+        if not isinstance(value, Decimal):
             raise PoisonRecordError(f"{name}: required integer")
-        try:
-            number = Decimal(value)
-        except InvalidOperation as exc:
-            raise PoisonRecordError(f"{name}: required integer") from exc
-        if not number.is_finite() or number != number.to_integral_value():
+        # Bounds are compared before any conversion, so no huge value is ever converted.
+        if not low <= value <= high:
+            raise PoisonRecordError(bounds)
+        if value != value.to_integral_value():
             raise PoisonRecordError(f"{name}: must be a whole number")
-        if number < low or (high is not None and number > high):
-            bounds = f"{low}..{high}" if high is not None else f">= {low}"
-            raise PoisonRecordError(f"{name}: must be {bounds}")
-        return int(number)
+        return int(value)
 
     def measure(name: str, high: Decimal) -> Decimal:
         value = raw.get(name)
-        if type(value) is Decimal and value.is_finite() and 0 <= value <= high:
-            return value
-        if isinstance(value, bool) or not isinstance(value, int | Decimal):
+        if type(value) is not Decimal and type(value) is not int:
             raise PoisonRecordError(f"{name}: required number")
-        number = Decimal(value)
-        if not number.is_finite() or not 0 <= number <= high:
+        if not 0 <= value <= high:
             raise PoisonRecordError(f"{name}: must be 0..{high}")
-        return number
+        return Decimal(value)
 
-    class_id = integer("classId", 0)
+    class_id = integer("classId", 0, MAX_ID)
     if class_id not in rules.classes:
         raise PoisonRecordError(f"classId: not one of the classes {list(rules.classes)}")
     event = raw.get("event", "update")
@@ -133,16 +136,18 @@ def parse_message(raw: Any, rules: RaceRules) -> DeviceMessage:
     if name is not None and (not isinstance(name, str) or len(name) > MAX_NAME):
         raise PoisonRecordError(f"name: text of at most {MAX_NAME} characters")
     uuid = raw.get("uuid")
+    if uuid is not None and (not isinstance(uuid, str) or len(uuid) > MAX_UUID):
+        raise PoisonRecordError(f"uuid: text of at most {MAX_UUID} characters")
     return DeviceMessage(
         class_id=class_id,
-        race_id=integer("raceId", 0),
-        racer_id=integer("racerId", 0),
+        race_id=integer("raceId", 0, MAX_ID),
+        racer_id=integer("racerId", 0, MAX_ID),
         second=integer("second", 1, rules.race_seconds),
         cadence=measure("cadence", MAX_CADENCE),
         resistance=measure("resistance", MAX_RESISTANCE),
         final=event == "final",
         name=name,
-        uuid=uuid if isinstance(uuid, str) else None,
+        uuid=uuid,
     )
 
 
@@ -263,28 +268,6 @@ class ClassHistory:
                 bests[m.second - 1] = m.output
                 improved = True
         return improved
-
-
-def history_json(history: ClassHistory) -> dict[str, Any]:
-    """The wire and storage shape of a class history; bests as exact decimal strings."""
-    return {
-        "classId": history.class_id,
-        "updatedAt": history.updated_at,
-        "racers": {
-            str(racer): [None if b is None else format(b, "f") for b in bests]
-            for racer, bests in history.racers.items()
-        },
-    }
-
-
-def history_from_json(raw: Mapping[str, Any], race_seconds: int) -> ClassHistory:
-    """The inverse of ``history_json`` (records longer than the race are cut, shorter padded)."""
-    racers = {
-        int(racer): [None if b is None else Decimal(b) for b in bests][:race_seconds]
-        + [None] * max(0, race_seconds - len(bests))
-        for racer, bests in raw.get("racers", {}).items()
-    }
-    return ClassHistory(int(raw["classId"]), race_seconds, racers, int(raw.get("updatedAt", 0)))
 
 
 def live_snapshot(race: LiveRace) -> dict[str, Any]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from domain.leaderboards.errors import BoardNotFoundError
 from domain.leaderboards.model import Page, Policy
@@ -33,6 +33,7 @@ from domain.races.model import (
 )
 from domain.races.stream import StreamRecord
 from domain.shared.backoff import backoff_delay
+from domain.shared.decoding import JsonValue, UndecodableError
 from domain.shared.time import to_millis
 from ports.races import HistoryStore, LiveNotifier, RaceStore, StreamProducer
 from ports.shared import Clock
@@ -40,6 +41,8 @@ from ports.shared import Clock
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 _ATTEMPTS = 20
+#: One item of a batch of device messages, as the bounded decoder gives it.
+Item = JsonValue | UndecodableError
 
 
 @dataclass
@@ -69,11 +72,15 @@ class RaceService:
         self._clock = clock
         self.rules = rules or RaceRules()
 
-    def parse(self, raw: Sequence[Any]) -> tuple[list[DeviceMessage], IngestReport]:
-        """Valid messages, and a report naming each rejected one by index."""
+    def parse(self, raw: Iterable[Item]) -> tuple[list[DeviceMessage], IngestReport]:
+        """Valid messages of a decoded batch, and a report naming each rejected one by index
+        (one that could not even be decoded is its UndecodableError): one bad message never
+        rejects its neighbours."""
         report, messages = IngestReport(), []
         for index, item in enumerate(raw):
             try:
+                if isinstance(item, UndecodableError):
+                    raise PoisonRecordError(item.reason)
                 messages.append(parse_message(item, self.rules))
             except PoisonRecordError as exc:
                 report.rejected += 1
@@ -81,7 +88,7 @@ class RaceService:
         report.accepted = len(messages)
         return messages, report
 
-    async def ingest(self, raw: Sequence[Any]) -> IngestReport:
+    async def ingest(self, raw: Iterable[Item]) -> IngestReport:
         """Validate and apply a batch of device messages (the local and IoT path)."""
         messages, report = self.parse(raw)
         report.duplicates = await self.apply(messages)
@@ -109,12 +116,18 @@ class RaceService:
 
     async def sweep(self) -> list[LiveRace]:
         """Finish every race whose slot and grace have passed, and put totals that an outage
-        kept off the boards on them (scheduled)."""
+        kept off the boards on them (scheduled). A race that fails is logged and left for the
+        next sweep; it never stops the others."""
         swept = []
         for race in await self._races.unfinished():
-            if self.rules.past_grace(race.race_id, self._now_ms()):
+            if not self.rules.past_grace(race.race_id, self._now_ms()):
+                continue
+            try:
                 _, done = await self._update(race.class_id, race.race_id, LiveRace.finish_all)
-                swept.append(done)
+            except Exception:  # whatever it is, the other races are still finished
+                log.exception("sweep of %s failed", race_key(race.class_id, race.race_id))
+                continue
+            swept.append(done)
         return swept
 
     async def announce(self, race: LiveRace) -> None:
@@ -161,7 +174,7 @@ class RaceService:
             race = await self._races.live(class_id, race_id - 1)
         return race or LiveRace(class_id, race_id)
 
-    async def forward(self, raw: Sequence[Any], stream: StreamProducer) -> IngestReport:
+    async def forward(self, raw: Iterable[Item], stream: StreamProducer) -> IngestReport:
         """Validate device messages and put the valid ones on the race stream (partitioned by
         race), for the stream consumer to aggregate; RaceStoreUnavailableError if
         any could not be put."""

@@ -14,7 +14,7 @@ from domain.stocks.errors import CurrencyNotProvidedError, InvalidStockRequestEr
 #: Stored stock values are in this currency; rates are asked for with it as the base.
 BASE_CURRENCY = "EUR"
 MAX_CURRENCIES = 32
-_STOCK_ID = re.compile(r"[A-Za-z0-9._-]{1,16}")
+STOCK_ID = re.compile(r"[A-Za-z0-9._-]{1,16}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +60,7 @@ def validate_request(stock_id: str, currencies: Sequence[str]) -> tuple[str, ...
     Raises InvalidStockRequestError naming every bad field.
     """
     errors: list[FieldError] = []
-    if not _STOCK_ID.fullmatch(stock_id):
+    if not STOCK_ID.fullmatch(stock_id):
         errors.append(FieldError("stockId", "must be 1-16 characters of A-Z a-z 0-9 . _ -"))
     codes, currency_error = _parse_currencies(currencies)
     if currency_error is not None:
@@ -79,11 +79,11 @@ def parse_currencies(currencies: Sequence[str]) -> tuple[str, ...]:
 
 
 def _parse_currencies(currencies: Sequence[str]) -> tuple[tuple[str, ...], FieldError | None]:
+    if len(currencies) > MAX_CURRENCIES:  # counted as given: a long list costs, repeats or not
+        return (), FieldError("currencies", f"must name at most {MAX_CURRENCIES} currencies")
     codes = tuple(dict.fromkeys(c.strip().upper() for c in currencies))
     if not codes or "" in codes:
         return codes, FieldError("currencies", "must be a comma-separated list of codes")
-    if len(codes) > MAX_CURRENCIES:
-        return codes, FieldError("currencies", f"must name at most {MAX_CURRENCIES} currencies")
     unknown = [c for c in codes if not is_currency(c)]
     if unknown:
         names = ", ".join(repr(c) for c in unknown)

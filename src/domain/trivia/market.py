@@ -9,9 +9,8 @@ without questions (both happened in the reference).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from domain.shared.errors import FieldError
 from domain.trivia.errors import InvalidGrantError, InvalidListingError
@@ -55,46 +54,21 @@ class Grant:
     balance: Decimal
 
 
-def parse_listing(raw: object) -> tuple[str, Decimal]:
-    """``{"quizId", "price"}``: the quiz and its price (> 0, at most 2 decimals, given as a
-    string or a number); InvalidListingError names each bad field."""
-    if not isinstance(raw, Mapping):
+def checked_price(price: Decimal) -> Decimal:
+    """A listing's price, if above 0, at most ``MAX_PRICE`` and in whole cents (two places
+    on the wire); else InvalidListingError."""
+    if not price.is_finite() or not 0 < price <= MAX_PRICE or price != price.quantize(CENTS):
         raise InvalidListingError(
-            "A listing must be a JSON object.", (FieldError("body", "object"),)
+            "The listing is not valid.",
+            (FieldError("price", f"coins above 0, at most {coins(MAX_PRICE)}, 2 decimals"),),
         )
-    errors: list[FieldError] = []
-    quiz_id = raw.get("quizId")
-    if not isinstance(quiz_id, str) or not quiz_id.strip():
-        errors.append(FieldError("quizId", "required: the id of one of your quizzes"))
-    price = _price(raw.get("price"))
-    if price is None:
-        errors.append(
-            FieldError(
-                "price", f"a number of coins above 0, at most {coins(MAX_PRICE)}, 2 decimals"
-            )
-        )
-    if errors or price is None or not isinstance(quiz_id, str):
-        raise InvalidListingError("The listing is not valid.", tuple(errors))
-    return quiz_id.strip(), price
-
-
-def _price(value: object) -> Decimal | None:
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        return None
-    try:
-        # A float through its shortest repr: 12.3 is 12.3, not 12.2999999999999989...
-        price = Decimal(repr(value) if isinstance(value, float) else str(value).strip())
-    except InvalidOperation:
-        return None
-    if not price.is_finite() or price <= 0 or price > MAX_PRICE or price != price.quantize(CENTS):
-        return None
     return price.quantize(CENTS)
 
 
-def parse_grant(raw: object) -> str:
-    """``{"requestToken"}``: the client's key for this grant request (retries reuse it)."""
-    token = raw.get("requestToken") if isinstance(raw, Mapping) else None
-    if not isinstance(token, str) or not token.strip() or len(token) > MAX_REQUEST_TOKEN:
+def checked_request_token(token: str) -> str:
+    """A grant's request token (the client's key for retries): 1 to 128 characters, not
+    blank; else InvalidGrantError."""
+    if not token.strip() or len(token) > MAX_REQUEST_TOKEN:
         raise InvalidGrantError(
             "A grant request needs a requestToken.",
             (FieldError("requestToken", f"required: 1-{MAX_REQUEST_TOKEN} characters"),),

@@ -2,18 +2,18 @@
 
 A quiz belongs to its author. Its questions are multiple choice (2-4 options, exactly one
 correct, given as the 0-based ``correct`` index) or open answer (an ``answer`` and accepted
-``alternatives``, matched trimmed and case-insensitively). Players only ever see
-``public_questions``; correct answers leave the server only in the answer board of a scored
-play (or to the owner).
+``alternatives``, matched trimmed and case-insensitively). Players only ever see a game's
+questions without answers; correct answers leave the server only in the answer board of a
+scored play (or to the owner).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
-from typing import Any
 
 from domain.shared.errors import FieldError
 from domain.trivia.errors import InvalidCursorError, InvalidQuizError, InvalidResponsesError
@@ -32,6 +32,9 @@ LIMITS = {
     "followUp": 1000,
 }
 MAX_ROUND = 100
+#: A page cursor: the epoch milliseconds and id of the last item before the page (ASCII
+#: digits only: ``int`` would also read "²" or Arabic-Indic digits).
+CURSOR = re.compile(r"[0-9]{1,15}\.[A-Za-z0-9_-]{1,64}")
 
 
 class Mode(StrEnum):
@@ -64,10 +67,10 @@ class Question:
     def multiple_choice(self) -> bool:
         return self.options is not None
 
-    def accepts(self, response: object) -> bool:
+    def accepts(self, response: int | str | None) -> bool:
         """Whether a player's response is correct (an option index, or a text)."""
         if self.options is not None:
-            return type(response) is int and response == self.correct
+            return type(response) is int and response == self.correct  # never True for 1
         if not isinstance(response, str) or self.answer is None:
             return False
         given = response.strip().casefold()
@@ -114,7 +117,7 @@ class Quiz:
 @dataclass(frozen=True, slots=True)
 class AnswerBoardRow:
     number: int
-    given: object
+    given: int | str | None
     correct: bool
     answer: int | str
     follow_up: str | None
@@ -143,179 +146,102 @@ def parse_page_cursor(cursor: str) -> tuple[int, str]:
     """The (created, id) of the last item before the next page; InvalidCursorError if this
     is not a cursor ``page_cursor`` made."""
     created, _, item_id = cursor.partition(".")
-    if not created.isdigit() or not item_id:
+    if not CURSOR.fullmatch(cursor):
         raise InvalidCursorError()
     return (int(created), item_id)
 
 
-# -- parsing what authors send ---------------------------------------------------------------
+# -- what authors write: the quiz's invariants ----------------------------------------------
 
 
-def parse_quiz(raw: object) -> QuizContent:
-    """Validate a quiz document (the wire shape); InvalidQuizError names every bad field."""
+def checked_quiz(content: QuizContent) -> QuizContent:
+    """The content with its texts trimmed, if it keeps every rule of a quiz (1 to 100
+    questions; multiple choice: 2 to 4 options, ``correct`` one of their indexes; open: an
+    answer and up to 10 alternatives; non-blank texts within ``LIMITS``); else
+    InvalidQuizError naming every bad field (in the wire's names)."""
     errors: list[FieldError] = []
-    if not isinstance(raw, Mapping):
-        raise InvalidQuizError("A quiz must be a JSON object.", (FieldError("body", "object"),))
 
-    def text(name: str, where: str, source: Mapping[str, Any], *, required: bool = True) -> str:
-        value = source.get(name)
-        if value is None and not required:
-            return ""
-        if not isinstance(value, str) or (required and not value.strip()):
-            errors.append(FieldError(where, "required text" if required else "must be text"))
-            return ""
-        limit = LIMITS[name]
-        if len(value) > limit:
-            errors.append(FieldError(where, f"at most {limit} characters"))
+    def text(value: str, limit: str, where: str, *, required: bool = True) -> str:
+        if required and not value.strip():
+            errors.append(FieldError(where, "required text"))
+        elif len(value) > LIMITS[limit]:
+            errors.append(FieldError(where, f"at most {LIMITS[limit]} characters"))
         return value.strip()
 
-    name = text("name", "name", raw)
-    description = text("description", "description", raw, required=False)
-    category = text("category", "category", raw)
-    mode = _choice(raw, "mode", Mode, Mode.SINGLE, errors)
-    policy = _choice(raw, "leaderboardPolicy", LeaderboardPolicy, LeaderboardPolicy.FIRST, errors)
-    questions: list[Question] = []
-    raw_questions = raw.get("questions")
-    if not isinstance(raw_questions, list) or not 1 <= len(raw_questions) <= MAX_QUESTIONS:
+    name = text(content.name, "name", "name")
+    description = text(content.description, "description", "description", required=False)
+    category = text(content.category, "category", "category")
+    if not 1 <= len(content.questions) <= MAX_QUESTIONS:
         errors.append(FieldError("questions", f"a list of 1 to {MAX_QUESTIONS} questions"))
-        raw_questions = []
-    for index, q in enumerate(raw_questions):
+    questions = []
+    for index, q in enumerate(content.questions):
         where = f"questions[{index}]"
-        if not isinstance(q, Mapping):
-            errors.append(FieldError(where, "must be an object"))
+        body = text(q.text, "text", f"{where}.text")
+        follow_up = None
+        if q.follow_up is not None:
+            follow_up = text(q.follow_up, "followUp", f"{where}.followUp", required=False)
+        if q.round is not None and not 1 <= q.round <= MAX_ROUND:
+            errors.append(FieldError(f"{where}.round", f"an integer from 1 to {MAX_ROUND}"))
+        if q.options is not None:
+            if q.answer is not None or q.alternatives:
+                errors.append(FieldError(where, "either options and correct, or answer"))
+            if not MIN_OPTIONS <= len(q.options) <= MAX_OPTIONS:
+                span = f"{MIN_OPTIONS} to {MAX_OPTIONS}"
+                errors.append(FieldError(f"{where}.options", f"a list of {span} options"))
+            options = tuple(
+                text(o, "option", f"{where}.options[{i}]") for i, o in enumerate(q.options)
+            )
+            if q.correct is None or not 0 <= q.correct < max(len(options), 1):
+                errors.append(
+                    FieldError(f"{where}.correct", "the 0-based index of the one correct option")
+                )
+            questions.append(Question(body, options, q.correct, None, (), follow_up, q.round))
             continue
-        questions.append(_question(q, where, text, errors))
+        answer = text(q.answer or "", "answer", f"{where}.answer")
+        if len(q.alternatives) > MAX_ALTERNATIVES:
+            errors.append(
+                FieldError(f"{where}.alternatives", f"a list of up to {MAX_ALTERNATIVES}")
+            )
+        alternatives = tuple(
+            text(a, "answer", f"{where}.alternatives[{i}]") for i, a in enumerate(q.alternatives)
+        )
+        questions.append(Question(body, None, None, answer, alternatives, follow_up, q.round))
     if errors:
         raise InvalidQuizError("The quiz is not valid.", tuple(errors))
-    return QuizContent(name, description, category, mode, policy, tuple(questions))
-
-
-def _choice(
-    raw: Mapping[str, Any], name: str, kind: type[Any], default: Any, errors: list[FieldError]
-) -> Any:
-    value = raw.get(name, default)
-    try:
-        return kind(value)
-    except ValueError:
-        allowed = "|".join(member.value for member in kind)
-        errors.append(FieldError(name, f"one of {allowed}"))
-        return default
-
-
-def _question(q: Mapping[str, Any], where: str, text: Any, errors: list[FieldError]) -> Question:
-    body = text("text", f"{where}.text", q)
-    follow_up = text("followUp", f"{where}.followUp", q, required=False) or None
-    round_ = q.get("round")
-    if round_ is not None and (type(round_) is not int or not 1 <= round_ <= MAX_ROUND):
-        errors.append(FieldError(f"{where}.round", f"an integer from 1 to {MAX_ROUND}"))
-        round_ = None
-    if "options" in q:
-        if "answer" in q or "alternatives" in q:
-            errors.append(FieldError(where, "either options and correct, or answer"))
-        options = q["options"]
-        if not isinstance(options, list) or not MIN_OPTIONS <= len(options) <= MAX_OPTIONS:
-            errors.append(
-                FieldError(f"{where}.options", f"a list of {MIN_OPTIONS} to {MAX_OPTIONS} options")
-            )
-            options = []
-        parsed = tuple(_option(o, f"{where}.options[{i}]", errors) for i, o in enumerate(options))
-        correct = q.get("correct")
-        if type(correct) is not int or not 0 <= correct < max(len(parsed), 1):
-            errors.append(
-                FieldError(f"{where}.correct", "the 0-based index of the one correct option")
-            )
-            correct = 0
-        return Question(body, parsed, correct, None, (), follow_up, round_)
-    answer = text("answer", f"{where}.answer", q)
-    alternatives = q.get("alternatives", [])
-    if not isinstance(alternatives, list) or len(alternatives) > MAX_ALTERNATIVES:
-        errors.append(FieldError(f"{where}.alternatives", f"a list of up to {MAX_ALTERNATIVES}"))
-        alternatives = []
-    alts = tuple(
-        _option(a, f"{where}.alternatives[{i}]", errors) for i, a in enumerate(alternatives)
-    )
-    return Question(body, None, None, answer, alts, follow_up, round_)
-
-
-def _option(value: object, where: str, errors: list[FieldError]) -> str:
-    if not isinstance(value, str) or not value.strip():
-        errors.append(FieldError(where, "required text"))
-        return ""
-    if len(value) > LIMITS["option"]:
-        errors.append(FieldError(where, f"at most {LIMITS['option']} characters"))
-    return value.strip()
-
-
-def quiz_document(content: QuizContent) -> dict[str, Any]:
-    """The quiz in its wire shape, answers included (``parse_quiz`` reads it back)."""
-
-    def question(q: Question) -> dict[str, Any]:
-        out: dict[str, Any] = {"text": q.text}
-        if q.options is not None:
-            out |= {"options": list(q.options), "correct": q.correct}
-        else:
-            out |= {"answer": q.answer, "alternatives": list(q.alternatives)}
-        if q.follow_up is not None:
-            out["followUp"] = q.follow_up
-        if q.round is not None:
-            out["round"] = q.round
-        return out
-
-    return {
-        "name": content.name,
-        "description": content.description,
-        "category": content.category,
-        "mode": content.mode.value,
-        "leaderboardPolicy": content.policy.value,
-        "questions": [question(q) for q in content.questions],
-    }
+    return QuizContent(name, description, category, content.mode, content.policy, tuple(questions))
 
 
 # -- playing ---------------------------------------------------------------------------------
 
 
-def public_questions(quiz: Quiz) -> list[dict[str, Any]]:
-    """The questions as players see them: number, text, options; never an answer."""
-    out: list[dict[str, Any]] = []
-    for number, q in enumerate(quiz.content.questions, start=1):
-        row: dict[str, Any] = {"number": number, "text": q.text}
-        if q.options is not None:
-            row["options"] = list(q.options)
-        if q.round is not None:
-            row["round"] = q.round
-        out.append(row)
-    return out
+@dataclass(frozen=True, slots=True)
+class Response:
+    """A player's answer to one question: an option's index, or a text."""
+
+    question_number: int
+    answer: int | str
 
 
-def parse_responses(raw: object, total: int) -> dict[int, object]:
-    """``{"responses": [{"questionNumber", "answer"}]}`` → answers by question number."""
-    if not isinstance(raw, Mapping) or not isinstance(raw.get("responses"), list):
-        raise InvalidResponsesError(
-            'Send {"responses": [{"questionNumber": n, "answer": ...}]}.',
-            (FieldError("responses", "a list of responses"),),
-        )
+def answers_by_number(responses: Sequence[Response], total: int) -> dict[int, int | str]:
+    """The answers by question number; InvalidResponsesError for a number outside 1 to
+    ``total`` or answered twice (named by the response's index)."""
     errors: list[FieldError] = []
-    answers: dict[int, object] = {}
-    for index, item in enumerate(raw["responses"]):
-        where = f"responses[{index}]"
-        number = item.get("questionNumber") if isinstance(item, Mapping) else None
-        if type(number) is not int or not 1 <= number <= total:
-            errors.append(FieldError(f"{where}.questionNumber", f"an integer from 1 to {total}"))
-            continue
-        if number in answers:
-            errors.append(FieldError(f"{where}.questionNumber", "answered twice"))
-            continue
-        answer = item.get("answer")
-        if type(answer) is not int and not isinstance(answer, str):
-            errors.append(FieldError(f"{where}.answer", "an option index or a text"))
-            continue
-        answers[number] = answer
+    answers: dict[int, int | str] = {}
+    for index, response in enumerate(responses):
+        where = f"responses[{index}].questionNumber"
+        number = response.question_number
+        if not 1 <= number <= total:
+            errors.append(FieldError(where, f"an integer from 1 to {total}"))
+        elif number in answers:
+            errors.append(FieldError(where, "answered twice"))
+        else:
+            answers[number] = response.answer
     if errors:
         raise InvalidResponsesError("The responses are not valid.", tuple(errors))
     return answers
 
 
-def score_play(quiz: Quiz, player: str, answers: Mapping[int, object]) -> ScoredPlay:
+def score_play(quiz: Quiz, player: str, answers: Mapping[int, int | str]) -> ScoredPlay:
     """Score every question (unanswered ones are wrong) and build the answer board."""
     rows = []
     for number, q in enumerate(quiz.content.questions, start=1):

@@ -6,18 +6,16 @@ from __future__ import annotations
 import contextlib
 import json
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
 
 from domain.leaderboards.errors import BoardExistsError, BoardNotFoundError
 from domain.leaderboards.model import Page, Policy
 from domain.leaderboards.service import LeaderboardService, Submission
 from domain.shared.events import DomainEvent
 from domain.shared.idempotency import digest, run_once
-from domain.shared.time import to_millis
+from domain.shared.time import from_millis, to_millis
 from domain.trivia.errors import (
     GameNotFoundError,
     ListingNotFoundError,
@@ -30,16 +28,31 @@ from domain.trivia.errors import (
     QuizNotFoundError,
     ResaleNotAllowedError,
 )
-from domain.trivia.market import GRANT, Grant, Listing, coins, parse_grant, parse_listing
+from domain.trivia.market import (
+    GRANT,
+    Grant,
+    Listing,
+    checked_price,
+    checked_request_token,
+    coins,
+)
 from domain.trivia.model import (
     LeaderboardPolicy,
     Quiz,
+    QuizContent,
+    Response,
     ScoredPlay,
-    parse_quiz,
-    parse_responses,
+    answers_by_number,
+    checked_quiz,
     score_play,
 )
-from domain.trivia.progress import EXPERIENCE_EARNED, SCORE_RECORDED, Progress
+from domain.trivia.progress import (
+    EXPERIENCE_EARNED,
+    SCORE_RECORDED,
+    ExperienceEarned,
+    Progress,
+    ScoreRecorded,
+)
 from ports.shared import Clock, EventPublisher, IdempotencyStore
 from ports.trivia import Marketplace, PlayLog, ProgressStore, QuizStore, WalletStore
 
@@ -86,9 +99,9 @@ class TriviaService:
 
     # -- authoring --------------------------------------------------------------------------
 
-    async def create(self, owner: str, raw: object) -> Quiz:
-        """A new quiz of ``owner`` from its wire shape (InvalidQuizError names bad fields)."""
-        content = parse_quiz(raw)
+    async def create(self, owner: str, content: QuizContent) -> Quiz:
+        """A new quiz of ``owner`` (InvalidQuizError names the fields that break a rule)."""
+        content = checked_quiz(content)
         now = to_millis(self._clock.now())
         quiz = Quiz(uuid.uuid4().hex, owner, content, created_at=now)
         await self._quizzes.put(quiz)
@@ -101,10 +114,10 @@ class TriviaService:
         """The quiz, answers included, for its owner only (403 for anyone else)."""
         return await owned_quiz(self._quizzes, owner, quiz_id)
 
-    async def update(self, owner: str, quiz_id: str, raw: object) -> Quiz:
+    async def update(self, owner: str, quiz_id: str, content: QuizContent) -> Quiz:
         """Replace the quiz's content: not a purchased copy (PurchasedCopyError), not while
         it is for sale (QuizListedError: a buyer gets what the listing showed)."""
-        content = parse_quiz(raw)
+        content = checked_quiz(content)
         quiz = await self.owned(owner, quiz_id)
         if quiz.source is not None:
             raise PurchasedCopyError(quiz_id)
@@ -138,20 +151,22 @@ class TriviaService:
         return await self._quizzes.active(category or None, limit, cursor or None)
 
     async def game(self, quiz_id: str) -> Quiz:
-        """An active game (callers show it through ``public_questions`` only)."""
+        """An active game (players are shown its questions without their answers)."""
         quiz = await self._quizzes.get(quiz_id)
         if quiz is None or not quiz.active:
             raise GameNotFoundError(quiz_id)
         return quiz
 
-    async def play(self, player: str, quiz_id: str, raw: Any) -> tuple[ScoredPlay, bool]:
+    async def play(
+        self, player: str, quiz_id: str, responses: Sequence[Response]
+    ) -> tuple[ScoredPlay, bool]:
         """Score a play server-side; also whether it is recorded (not the author's own).
 
         A recorded play publishes "score recorded" and "experience earned"; the board and the
         progress follow asynchronously (``record_score``, ``record_experience``).
         """
         quiz = await self.game(quiz_id)
-        answers = parse_responses(raw, len(quiz.content.questions))
+        answers = answers_by_number(responses, len(quiz.content.questions))
         scored = score_play(quiz, player, answers)
         if player == quiz.owner:
             return scored, False
@@ -160,32 +175,11 @@ class TriviaService:
         first = await self._plays.claim_first(quiz_id, player)
         play_id = uuid.uuid4().hex
         at = to_millis(self._clock.now())
+        score = ScoreRecorded(quiz_id, player, scored.score, quiz.content.policy, first, at)
+        experience = ExperienceEarned(quiz_id, player, quiz.owner, scored.correct, at)
+        await self._events.publish(DomainEvent(f"{play_id}:score", SCORE_RECORDED, score.payload()))
         await self._events.publish(
-            DomainEvent(
-                f"{play_id}:score",
-                SCORE_RECORDED,
-                {
-                    "quizId": quiz_id,
-                    "player": player,
-                    "score": format(scored.score, "f"),
-                    "policy": quiz.content.policy.value,
-                    "first": first,
-                    "achievedAt": at,
-                },
-            )
-        )
-        await self._events.publish(
-            DomainEvent(
-                f"{play_id}:experience",
-                EXPERIENCE_EARNED,
-                {
-                    "quizId": quiz_id,
-                    "player": player,
-                    "author": quiz.owner,
-                    "experience": scored.correct,
-                    "achievedAt": at,
-                },
-            )
+            DomainEvent(f"{play_id}:experience", EXPERIENCE_EARNED, experience.payload())
         )
         return scored, True
 
@@ -197,28 +191,27 @@ class TriviaService:
 
     async def record_score(self, event: DomainEvent) -> None:
         """Put a play on the quiz's board under the quiz's policy: ``best`` keeps the
-        highest score, ``first`` only the play that was the player's first."""
-        p = event.payload
-        policy = LeaderboardPolicy(p["policy"])
-        if policy is LeaderboardPolicy.FIRST and not p["first"]:
+        highest score, ``first`` only the play that was the player's first.
+        InvalidEventError for a payload that is not a score."""
+        score = ScoreRecorded.of(event.payload)
+        if score.policy is LeaderboardPolicy.FIRST and not score.first:
             return
-        key = board_key(p["quizId"])
+        key = board_key(score.quiz_id)
         # BoardExistsError: the quiz's policy changed since its board was made; the board's
         # policy stands (its entries were ranked under it).
         with contextlib.suppress(BoardExistsError):
             await self._boards.create_board(
-                key, Policy.FIRST if policy is LeaderboardPolicy.FIRST else Policy.BEST
+                key, Policy.FIRST if score.policy is LeaderboardPolicy.FIRST else Policy.BEST
             )
-        achieved = datetime.fromtimestamp(int(p["achievedAt"]) / 1000, UTC)
-        await self._boards.submit(key, Submission(p["player"], Decimal(p["score"]), {}, achieved))
+        achieved = from_millis(score.achieved_at)
+        await self._boards.submit(key, Submission(score.player, score.score, {}, achieved))
 
     async def record_experience(self, event: DomainEvent) -> None:
         """Credit the player's experience, and the same to the author as a royalty, each once
-        per event."""
-        p = event.payload
-        experience = int(p["experience"])
-        await self._progress.credit(event.event_id, p["player"], experience, 0)
-        await self._progress.credit(event.event_id, p["author"], experience, 0)
+        per event. InvalidEventError for a payload that is not an experience event."""
+        earned = ExperienceEarned.of(event.payload)
+        await self._progress.credit(event.event_id, earned.player, earned.experience, 0)
+        await self._progress.credit(event.event_id, earned.author, earned.experience, 0)
 
     # -- reads ------------------------------------------------------------------------------
 
@@ -254,10 +247,10 @@ class MarketService:
     async def balance(self, player: str) -> Decimal:
         return await self._wallets.balance(player)
 
-    async def grant(self, player: str, raw: object) -> Grant:
+    async def grant(self, player: str, request_token: str) -> Grant:
         """Today's 200 coins (UTC day): GrantAlreadyClaimedError if the player had them; a
         retry with the same request token replays the first answer."""
-        token = parse_grant(raw)
+        token = checked_request_token(request_token)
 
         async def work() -> str:
             day = self._clock.now().date().isoformat()
@@ -270,10 +263,10 @@ class MarketService:
         )
         return Grant(day, Decimal(amount), Decimal(balance))
 
-    async def list_quiz(self, seller: str, raw: object) -> Listing:
-        """Put one of the seller's original quizzes on sale (one open listing per quiz:
-        QuizListedError for a second)."""
-        quiz_id, price = parse_listing(raw)
+    async def list_quiz(self, seller: str, quiz_id: str, price: Decimal) -> Listing:
+        """Put one of the seller's original quizzes on sale at ``price`` (one open listing
+        per quiz: QuizListedError for a second)."""
+        price = checked_price(price)
         quiz = await owned_quiz(self._quizzes, seller, quiz_id)
         if quiz.source is not None:
             raise ResaleNotAllowedError(quiz_id)

@@ -21,16 +21,17 @@ from __future__ import annotations
 
 import base64
 import binascii
-import gzip
 import json
 import logging
+import zlib
 from collections import defaultdict
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 from urllib.parse import unquote_plus
 
-from domain.races.errors import PoisonRecordError
-from domain.races.model import DeviceMessage, decode_message, message_json
+from domain.races.errors import PoisonRecordError, StaleRaceError
+from domain.races.model import MESSAGE_LIMITS, DeviceMessage, decode_message, message_json
 from domain.shared.errors import UnavailableError
 from entrypoints.aws_lambda.environment import Run, per_environment
 from entrypoints.bootstrap import Services, archive_reader
@@ -42,6 +43,14 @@ log = logging.getLogger(__name__)
 STATE_LIMIT = 800_000
 AGGREGATE_SOURCE = "races.aggregate"
 HISTORY_SOURCE = "races.history"
+PUBLISH_SOURCE = "races.publish"
+#: Firehose buffers at most 128 MiB before compressing; an archive inflating past twice that
+#: is not one of its objects.
+MAX_ARCHIVE_BYTES = 256 * 1024 * 1024
+MAX_LINE_BYTES = 2 * MESSAGE_LIMITS.max_bytes
+INFLATE_STEP = 1024 * 1024
+#: Messages merged into the class records per step of an archive.
+HISTORY_CHUNK = 50_000
 
 
 class TransientFailure(Exception):
@@ -134,11 +143,18 @@ class RaceHandlers:
             by_race[(message.class_id, message.race_id)].append((index, message))
         done: set[int] = set()
         for race in by_race.values():
+            batch = [m for _, m in race]
             try:
-                self._run(self._races.apply([m for _, m in race]))
-            except UnavailableError as exc:
+                self._run(self._races.apply(batch))
+            except (UnavailableError, StaleRaceError) as exc:
                 log.warning("race batch not stored, to be retried: %s", exc.detail)
                 break  # later races too: the retried suffix starts at the earliest undone
+            except Exception as exc:  # a defect on one race never blocks the shard's others
+                log.exception("race batch failed; its messages go to the dead letters")
+                reason = f"unexpected error: {exc!r}"[:1000]
+                letters = (message_json(m) for m in batch)
+                if not all(self._dead_letter(AGGREGATE_SOURCE, p, reason) for p in letters):
+                    break
             done.update(i for i, _ in race)
         return done
 
@@ -178,31 +194,46 @@ class RaceHandlers:
         return {"records": answers}
 
     def history(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
+        """Merge every archived object of the event; one that fails does not keep the
+        others from being merged, and is raised for S3 to retry (merging is idempotent)."""
         if self._archive is None:
             self._archive = archive_reader(self._settings)
-        reader = self._archive
-        merged = 0
+        merged, failed = 0, []
         for record in event["Records"]:
             bucket = record["s3"]["bucket"]["name"]
             key = unquote_plus(record["s3"]["object"]["key"])
-            body = self._run(reader.read(bucket, key))
-            text = gzip.decompress(body) if body[:2] == b"\x1f\x8b" else body
-            messages = []
-            for number, line in enumerate(text.splitlines(), start=1):
+            try:
+                merged += self._merge_archive(self._archive, bucket, key)
+            except Exception as exc:
+                log.exception("archive s3://%s/%s not merged", bucket, key)
+                failed.append(f"{key}: {exc!r}")
+        if failed:
+            raise TransientFailure(f"{len(failed)} archives not merged: {'; '.join(failed)}")
+        return {"merged": merged}
+
+    def _merge_archive(self, reader: ArchiveReader, bucket: str, key: str) -> int:
+        body = self._run(reader.read(bucket, key))
+        merged, messages = 0, []
+        try:
+            for number, line in enumerate(archive_lines(body), start=1):
                 if not line.strip():
                     continue
                 try:
                     messages.append(decode_message(line, self._races.rules))
                 except PoisonRecordError as exc:
                     payload = base64.b64encode(line).decode()
-                    if not self._dead_letter(HISTORY_SOURCE, payload, f"{key}:{number}: {exc}"):
-                        raise TransientFailure(
-                            "dead letters unavailable; retry the object"
-                        ) from exc
-            # Failures raise: S3 retries the event, and merging by maximum is idempotent.
-            self._run(self._races.record_history(messages))
-            merged += len(messages)
-        return {"merged": merged}
+                    self._dead_letter_or_retry(payload, f"{key}:{number}: {exc}")
+                if len(messages) == HISTORY_CHUNK:  # merged in steps: memory stays bounded
+                    self._run(self._races.record_history(messages))
+                    merged, messages = merged + len(messages), []
+        except PoisonRecordError as exc:  # the object itself: not gzip, cut short, or a bomb
+            self._dead_letter_or_retry(f"s3://{bucket}/{key}", f"{key}: {exc}")
+        self._run(self._races.record_history(messages))
+        return merged + len(messages)
+
+    def _dead_letter_or_retry(self, payload: str, reason: str) -> None:
+        if not self._dead_letter(HISTORY_SOURCE, payload, reason):
+            raise TransientFailure("dead letters unavailable; retry the object")
 
     def publish(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
         from adapters.dynamodb.races import LIVE, live_race_from_item
@@ -211,18 +242,69 @@ class RaceHandlers:
             image = dict(record.get("dynamodb", {}).get("NewImage") or {})
             if image.get("SK", {}).get("S") != LIVE:
                 continue  # results, class bests, markers, checkpoints
-            packed = image["racers"]["B"]
-            if isinstance(packed, str):  # the Lambda event carries binary as base64 text
-                image["racers"] = {"B": base64.b64decode(packed)}
             try:
-                self._run(self._races.announce(live_race_from_item(image)))
+                packed = image["racers"]["B"]
+                if isinstance(packed, str):  # the Lambda event carries binary as base64 text
+                    image["racers"] = {"B": base64.b64decode(packed)}
+                race = live_race_from_item(image)
+            except Exception as exc:  # an image this adapter cannot read: the others go on
+                log.exception("live board image not readable")
+                where = str(image.get("PK", {}).get("S"))
+                if not self._dead_letter(PUBLISH_SOURCE, where, f"unreadable image: {exc!r}"):
+                    return {"batchItemFailures": [_sequence(record)]}
+                continue
+            try:
+                self._run(self._races.announce(race))
             except UnavailableError:
                 # The stream is retried from this record; boards published before it are
                 # published again, which a watcher cannot tell from the next update.
-                return {
-                    "batchItemFailures": [{"itemIdentifier": record["dynamodb"]["SequenceNumber"]}]
-                }
+                return {"batchItemFailures": [_sequence(record)]}
         return {"batchItemFailures": []}
+
+
+def _sequence(record: dict[str, Any]) -> dict[str, str]:
+    return {"itemIdentifier": record["dynamodb"]["SequenceNumber"]}
+
+
+def archive_lines(body: bytes) -> Iterator[bytes]:
+    """The lines of an archived object (gzip, or plain), inflated step by step:
+    PoisonRecordError beyond ``MAX_ARCHIVE_BYTES`` inflated (a gzip bomb never fills
+    memory); a line longer than ``MAX_LINE_BYTES`` is cut there, and then refused as a
+    message."""
+    chunks: Iterator[bytes] = iter([body])
+    if body[:2] == b"\x1f\x8b":
+        chunks = _inflated(body)
+    pending, total = b"", 0
+    for chunk in chunks:
+        total += len(chunk)
+        if total > MAX_ARCHIVE_BYTES:
+            raise PoisonRecordError(f"the archive inflates past {MAX_ARCHIVE_BYTES} bytes")
+        *lines, pending = (pending + chunk).split(b"\n")
+        for line in lines:
+            yield line[:MAX_LINE_BYTES]
+        if len(pending) > MAX_LINE_BYTES:
+            pending = pending[: MAX_LINE_BYTES + 1]  # the line is cut; the rest is dropped
+    if pending:
+        yield pending[:MAX_LINE_BYTES]
+
+
+def _inflated(body: bytes) -> Iterator[bytes]:
+    """The gzip members of ``body`` inflated in steps of at most ``INFLATE_STEP`` bytes."""
+    data = body
+    while data:
+        inflate = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+        while not inflate.eof:
+            try:
+                chunk = inflate.decompress(data, INFLATE_STEP)
+            except zlib.error as exc:
+                raise PoisonRecordError(f"not gzip: {exc}") from exc
+            data = inflate.unconsumed_tail
+            if not chunk and not data:
+                if not inflate.eof:
+                    raise PoisonRecordError("the gzip stream is cut short")
+                break
+            yield chunk
+        data = inflate.unused_data  # a next member (Firehose may concatenate)
 
 
 def _failures(records: list[dict[str, Any]], first: int) -> list[dict[str, str]]:

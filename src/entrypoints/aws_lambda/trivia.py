@@ -6,16 +6,17 @@
 Each may be subscribed with a filter policy on the ``name`` message attribute; without one,
 the other consumer's events are skipped. Both are idempotent per event id, so SNS's
 at-least-once delivery and Lambda's retries change nothing twice. A transient failure raises,
-so Lambda retries the invocation; a message that can never be handled (not an event, a
-payload missing fields) goes to the dead letters with the reason and is not retried.
+so Lambda retries the invocation; a message that can never be handled (not bounded JSON, not
+an event, a payload missing or mistyping a field, a player no board can hold) goes to the
+dead letters with the reason and is not retried.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
+from domain.shared.decoding import JsonLimits, UndecodableError, decode_json
 from domain.shared.errors import InvalidInputError
 from domain.shared.events import DomainEvent
 from domain.trivia.progress import EXPERIENCE_EARNED, SCORE_RECORDED
@@ -26,19 +27,29 @@ log = logging.getLogger(__name__)
 SOURCE = "trivia.events"
 
 
-class PoisonEventError(ValueError):
-    """A message that is not a trivia event, or whose payload cannot be handled."""
+#: A trivia event is well under a kilobyte; SNS caps a message at 256 KB.
+EVENT_LIMITS = JsonLimits(max_bytes=256 * 1024, max_depth=4)
+
+
+class PoisonEventError(InvalidInputError):
+    """A message that is not a trivia event."""
+
+    code = "invalid-event"
+    title = "Invalid event"
 
 
 def parse_event(message: str) -> DomainEvent:
     """The event in an SNS message (the publisher's JSON), or in the SNS envelope an SQS
-    subscription without raw delivery carries."""
+    subscription without raw delivery carries; both decoded by the bounded decoder."""
     try:
-        body = json.loads(message)
+        body = decode_json(message, EVENT_LIMITS, "message")
         if isinstance(body, dict) and body.get("Type") == "Notification":
-            body = json.loads(body["Message"])
-    except (ValueError, KeyError, TypeError) as exc:
-        raise PoisonEventError(f"not JSON: {exc}") from exc
+            inner = body.get("Message")
+            if not isinstance(inner, str):
+                raise PoisonEventError("an SNS notification without a Message")
+            body = decode_json(inner, EVENT_LIMITS, "message")
+    except UndecodableError as exc:
+        raise PoisonEventError(f"not JSON within bounds: {exc.reason}") from exc
     if not isinstance(body, dict):
         raise PoisonEventError("an event must be a JSON object")
     event_id, name = body.pop("eventId", None), body.pop("name", None)
@@ -73,15 +84,15 @@ class TriviaHandlers:
         try:
             event = parse_event(message)
         except PoisonEventError as exc:
-            self._dead_letter(message, str(exc))
+            self._dead_letter(message, exc.detail)
             return False
         consumer = self._consumers.get(event.name)
         if consumer is None or (only is not None and event.name != only):
             return False  # another consumer's event (no filter policy on the subscription)
         try:
             self._run(consumer(event))
-        except (KeyError, TypeError, ValueError, InvalidInputError) as exc:
-            self._dead_letter(message, f"{event.name} {event.event_id}: {exc!r}")
+        except InvalidInputError as exc:  # the payload, or what it names, breaks a rule
+            self._dead_letter(message, f"{event.name} {event.event_id}: {exc.detail}")
             return False
         return True
 

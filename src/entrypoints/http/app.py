@@ -11,21 +11,29 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse
+from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from entrypoints.bootstrap import Services
-from entrypoints.http.errors import install_error_handlers, problem
+from entrypoints.http.edge import EdgeRoute, HeadMiddleware
+from entrypoints.http.errors import install_error_handlers, problem, problems
 from entrypoints.http.leaderboards import leaderboards_router
+from entrypoints.http.models.shared import HealthBody, ReadinessBody
+from entrypoints.http.openapi import install_openapi
 from entrypoints.http.orders import orders_router
 from entrypoints.http.races import races_router
 from entrypoints.http.stocks import stocks_router
-from entrypoints.http.trivia import trivia_router
+from entrypoints.http.trivia import identity_router, trivia_router
 from entrypoints.logs import request_id
 
 _SAFE_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
 READINESS_TIMEOUT_SECONDS = 2.0
 SWEEP_SECONDS = 5.0
+#: Swagger UI's files, served by the app from a package (no CDN: /docs works offline).
+DOCS_ASSETS = "/docs/assets"
+DOCS_PACKAGE = ("fastapi_offline", "static")
 log = logging.getLogger(__name__)
 
 
@@ -89,19 +97,25 @@ def create_app(services: Services) -> FastAPI:
 
     app = FastAPI(
         title="Portside",
-        summary="Stock values in several currencies and ranked leaderboards, served the same "
-        "way from Lambda, containers and a local server.",
+        summary="Stock values in several currencies, leaderboards, orders, bike races and "
+        "trivia, served the same way from Lambda, containers and a local server.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
+    app.router.route_class = EdgeRoute
     install_error_handlers(app)
+    install_openapi(app)
+    install_docs(app)
     app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(HeadMiddleware)
 
-    @app.get("/healthz", tags=["health"])
-    async def healthz() -> dict[str, str]:
+    @app.get("/healthz", tags=["health"], response_model=HealthBody)
+    async def healthz() -> HealthBody:
         """Liveness: the process serves requests. Checks no dependency."""
-        return {"status": "ok"}
+        return HealthBody(status="ok")
 
-    @app.get("/readyz", tags=["health"])
+    @app.get("/readyz", tags=["health"], response_model=ReadinessBody, responses=problems(503))
     async def readyz() -> JSONResponse:
         """Readiness: every required dependency answers; optional ones only degrade."""
         checks = services.readiness
@@ -129,7 +143,30 @@ def create_app(services: Services) -> FastAPI:
     app.include_router(leaderboards_router(services.leaderboards))
     app.include_router(orders_router(services.orders))
     app.include_router(races_router(services.races, services.race_stream))
+    app.include_router(trivia_router(services.trivia, services.market, services.tokens))
     dev = services.dev_identity
-    jwks = None if dev is None else lambda: dev().jwks()
-    app.include_router(trivia_router(services.trivia, services.market, services.tokens, jwks))
+    if dev is not None:
+        app.include_router(identity_router(lambda: dev().jwks()))
     return app
+
+
+def install_docs(app: FastAPI) -> None:
+    """Swagger UI at ``/docs``, its files from the ``fastapi-offline`` package (FastAPI's
+    own page loads them from a CDN, so it shows nothing offline)."""
+    app.mount(DOCS_ASSETS, StaticFiles(packages=[DOCS_PACKAGE]), name="docs-assets")
+    redirect = "/docs/oauth2-redirect"
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title} - Swagger UI",
+            swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+            swagger_favicon_url=f"{DOCS_ASSETS}/favicon.png",
+            oauth2_redirect_url=redirect,
+        )
+
+    @app.get(redirect, include_in_schema=False)
+    async def docs_redirect() -> HTMLResponse:
+        return get_swagger_ui_oauth2_redirect_html()

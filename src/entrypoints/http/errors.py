@@ -6,16 +6,18 @@
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
+from domain.shared.decoding import TooLargeError
 from domain.shared.errors import (
     ConflictError,
     DomainError,
@@ -26,31 +28,37 @@ from domain.shared.errors import (
     UnauthenticatedError,
     UnavailableError,
 )
+from entrypoints.http.edge import allowed_methods
 from entrypoints.logs import request_id
 
 log = logging.getLogger(__name__)
 
 
-class Problem(BaseModel):
-    """The error document (documented in OpenAPI; responses are built by ``problem``)."""
-
-    type: str
-    title: str
-    status: int
-    detail: str
-    requestId: str | None
-
-
-PROBLEM_RESPONSES: dict[int, dict[str, Any]] = {
-    401: {"model": Problem, "description": "Missing or invalid credentials"},
-    403: {"model": Problem, "description": "The caller may not do this"},
-    404: {"model": Problem, "description": "Unknown resource"},
-    409: {"model": Problem, "description": "Conflicts with the resource's current state"},
-    422: {"model": Problem, "description": "Invalid input; `errors` names each field"},
-    503: {"model": Problem, "description": "A dependency is unavailable (see Retry-After)"},
+#: A problem document names at most this many fields, so a huge invalid body cannot make a
+#: huge answer.
+MAX_FIELD_ERRORS = 50
+#: What each error status means, for the OpenAPI document (``problems``).
+STATUS_DESCRIPTIONS = {
+    401: "Missing or invalid credentials (see WWW-Authenticate)",
+    403: "The caller may not do this",
+    404: "Unknown resource",
+    409: "Conflicts with the resource's current state",
+    413: "The body is larger than this operation's limit",
+    415: "A body that is not JSON (Content-Type: application/json), or one where none is taken",
+    422: "Invalid input; `errors` names each field",
+    500: "Unexpected; logged with the request id",
+    503: "A dependency is unavailable; retry after Retry-After seconds",
 }
 
+
+def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The ``responses`` of an operation's error statuses (their problem documents are
+    described once, in ``entrypoints.http.openapi``)."""
+    return {status: {"description": STATUS_DESCRIPTIONS[status]} for status in statuses}
+
+
 _STATUS_BY_ERROR: tuple[tuple[type[DomainError], int], ...] = (
+    (TooLargeError, 413),
     (UnauthenticatedError, 401),
     (ForbiddenError, 403),
     (NotFoundError, 404),
@@ -58,6 +66,16 @@ _STATUS_BY_ERROR: tuple[tuple[type[DomainError], int], ...] = (
     (ConflictError, 409),
     (UnavailableError, 503),
 )
+
+
+class ProblemResponse(JSONResponse):
+    """``application/problem+json``, ASCII-escaped: an error answer can always be rendered,
+    whatever text it quotes."""
+
+    media_type = "application/problem+json"
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, separators=(",", ":")).encode()
 
 
 def problem(
@@ -80,8 +98,9 @@ def problem(
         **extensions,
     }
     if errors:
-        body["errors"] = [{"field": e.field, "message": e.message} for e in errors]
-    return JSONResponse(body, status, headers, media_type="application/problem+json")
+        shown = errors[:MAX_FIELD_ERRORS]
+        body["errors"] = [{"field": e.field, "message": e.message} for e in shown]
+    return ProblemResponse(body, status, headers)
 
 
 def _domain_error(_: Request, exc: Exception) -> JSONResponse:
@@ -97,23 +116,39 @@ def _domain_error(_: Request, exc: Exception) -> JSONResponse:
     return problem(status, exc.code, exc.title, exc.detail, errors=errors, headers=headers)
 
 
+def field_name(loc: Sequence[str | int]) -> str:
+    """A validation error's location as the wire names it: ``items[0].quantity``."""
+    name = ""
+    for part in loc:
+        if isinstance(part, int):
+            name += f"[{part}]"
+        else:
+            name += f".{part}" if name else part
+    return name
+
+
 def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = tuple(
-        FieldError(".".join(str(p) for p in e["loc"][1:]) or str(e["loc"][0]), e["msg"])
+        # The first part says where (body, query, path, header); a body is named "body".
+        FieldError(field_name(e["loc"][1:]) or str(e["loc"][0]), e["msg"])
         for e in exc.errors()
     )
-    detail = "; ".join(f"{e.field}: {e.message}" for e in errors)
+    shown = "; ".join(f"{e.field}: {e.message}" for e in errors[:MAX_FIELD_ERRORS])
+    more = len(errors) - MAX_FIELD_ERRORS
+    detail = shown + (f" (and {more} more)" if more > 0 else "")
     return problem(422, "invalid-input", "Invalid input", detail, errors=errors)
 
 
-def _http_error(_: Request, exc: Exception) -> JSONResponse:
+def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
     phrase = HTTPStatus(exc.status_code).phrase
     code = phrase.lower().replace(" ", "-")
     detail = exc.detail if isinstance(exc.detail, str) else phrase
-    headers = dict(exc.headers) if exc.headers else None
-    return problem(exc.status_code, code, phrase, detail, headers=headers)
+    headers = dict(exc.headers) if exc.headers else {}
+    if exc.status_code == 405:
+        headers["Allow"] = allowed_methods(request) or headers.get("Allow", "")
+    return problem(exc.status_code, code, phrase, detail, headers=headers or None)
 
 
 def _unexpected_error(_: Request, exc: Exception) -> JSONResponse:

@@ -2,104 +2,60 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-from typing import Any
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path
 from fastapi.responses import JSONResponse
 
-from domain.orders.model import CURRENCY, Order
+from domain.orders.model import ITEM
 from domain.orders.service import OrderService
-from entrypoints.http.bodies import json_body
-from entrypoints.http.errors import PROBLEM_RESPONSES
+from entrypoints.http.edge import EdgeRoute, body_limit
+from entrypoints.http.errors import problems
+from entrypoints.http.models.orders import ItemBody, OrderBody, PlaceOrderInput
 
-_ORDER_EXAMPLE = {
-    "requestToken": "9f1c2a7e-order-1",
-    "userId": "user-42",
-    "items": [{"productId": "ITEM001", "quantity": 2, "price": "2.50"}],
-    "comment": "leave at the door",
-}
-
-
-def order_json(order: Order) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "orderId": order.order_id,
-        "status": order.status.value,
-        "userId": order.user_id,
-        "items": [
-            {
-                "productId": line.product_id,
-                "quantity": line.quantity,
-                "price": format(line.unit_price, "f"),
-                "amount": format(line.amount, "f"),
-            }
-            for line in order.lines
-        ],
-        "total": format(order.total, "f"),
-        "currency": CURRENCY,
-        "history": [
-            {"status": h.status.value, "at": _time(h), **({"reason": h.reason} if h.reason else {})}
-            for h in order.history
-        ],
-    }
-    if order.reason:
-        body["reason"] = order.reason
-    if order.failed_step:
-        body["failedStep"] = order.failed_step.value
-    if order.comment is not None:
-        body["comment"] = order.comment
-    return body
-
-
-def _time(entry: Any) -> str:
-    text: str = entry.at.isoformat(timespec="milliseconds")
-    return text.replace("+00:00", "Z")
+#: 99 lines and a 1,000-character comment fit in a few kilobytes.
+ORDER_BODY_BYTES = 64 * 1024
+OrderId = Annotated[str, Path(max_length=64, pattern="^[A-Za-z0-9-]{1,64}$")]
+ItemId = Annotated[str, Path(pattern=f"^{ITEM.pattern}$")]
 
 
 def orders_router(service: OrderService) -> APIRouter:
-    router = APIRouter(tags=["orders"])
+    router = APIRouter(tags=["orders"], route_class=EdgeRoute)
 
     @router.post(
         "/orders",
         status_code=201,
-        openapi_extra={
-            "requestBody": {
-                "required": True,
-                "content": {"application/json": {"example": _ORDER_EXAMPLE}},
-            }
-        },
+        response_model=OrderBody,
+        response_model_exclude_none=True,
+        openapi_extra=body_limit(ORDER_BODY_BYTES),
         responses={
-            202: {"description": "The saga was handed off (Step Functions); see Location"},
-            409: {"description": "Same key with another payload, or the same request in flight"},
-            422: PROBLEM_RESPONSES[422],
-            503: PROBLEM_RESPONSES[503],
+            202: {"model": OrderBody, "description": "Handed to Step Functions; see Location"},
+            **problems(409, 503),
         },
     )
-    async def place_order(request: Request) -> JSONResponse:
-        """Place an order once per (userId, requestToken); a retry returns the same order."""
-        # Numbers are read as Decimal from the JSON text, never through float.
-        order = await service.place(await json_body(request, parse_float=Decimal))
-        if order.status.terminal:
-            return JSONResponse(order_json(order), 201)
-        location = f"/orders/{order.order_id}"
-        return JSONResponse(order_json(order), 202, headers={"Location": location})
+    async def place_order(order: PlaceOrderInput) -> OrderBody | JSONResponse:
+        """Place an order once per (userId, requestToken); a retry returns the same order.
+        Prices are the catalogue's: a client price that differs is a 422."""
+        placed = await service.place(order.command())
+        body = OrderBody.of(placed)
+        if placed.status.terminal:
+            return body
+        content = body.model_dump(mode="json", exclude_none=True)
+        return JSONResponse(content, 202, headers={"Location": f"/orders/{placed.order_id}"})
 
-    @router.get("/orders/{order_id}", responses={404: PROBLEM_RESPONSES[404]})
-    async def get_order(order_id: str) -> JSONResponse:
+    @router.get(
+        "/orders/{order_id}",
+        response_model=OrderBody,
+        response_model_exclude_none=True,
+        responses=problems(404, 503),
+    )
+    async def get_order(order_id: OrderId) -> OrderBody:
         """An order, its status and its history."""
-        return JSONResponse(order_json(await service.order(order_id)))
+        return OrderBody.of(await service.order(order_id))
 
-    @router.get("/inventory/{item_id}", responses={404: PROBLEM_RESPONSES[404]})
-    async def get_item(item_id: str) -> JSONResponse:
+    @router.get("/inventory/{item_id}", response_model=ItemBody, responses=problems(404, 503))
+    async def get_item(item_id: ItemId) -> ItemBody:
         """An item's stock and price."""
-        item = await service.item(item_id)
-        return JSONResponse(
-            {
-                "itemId": item.item_id,
-                "itemName": item.name,
-                "itemsInStock": item.in_stock,
-                "price": format(item.price, "f"),
-            }
-        )
+        return ItemBody.of(await service.item(item_id))
 
     return router

@@ -2,35 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
 
+from domain.stocks.model import MAX_CURRENCIES, STOCK_ID
 from domain.stocks.service import StockValuationService
-from entrypoints.http.errors import PROBLEM_RESPONSES
+from entrypoints.http.edge import EdgeRoute
+from entrypoints.http.errors import problems
+from entrypoints.http.models.stocks import StockValuationBody
 
-
-class StockValuationBody(BaseModel):
-    """A stock's value; amounts are decimal strings rounded half-up to the minor unit."""
-
-    stock: str = Field(examples=["AMZN"])
-    base: str = Field(examples=["EUR"])
-    values: dict[str, str] = Field(examples=[{"EUR": "172.35", "USD": "186.53"}])
-    ratesAsOf: str | None = Field(
-        description="The provider's date of the rates (ISO 8601); null when none were needed."
-    )
-    stale: bool = Field(
-        description="True when the rates are a last-known-good copy because the provider failed."
-    )
-
-
-_PROBLEMS: dict[int | str, dict[str, Any]] = {
-    404: PROBLEM_RESPONSES[404],
-    422: PROBLEM_RESPONSES[422],
-    503: PROBLEM_RESPONSES[503],
-}
+# Three letters each, in any case, white space around them allowed (as the domain reads it).
+_CODE = r"\s*[A-Za-z]{3}\s*"
+CURRENCY_LIST = f"^{_CODE}(,{_CODE}){{0,{MAX_CURRENCIES - 1}}}$"
 
 
 # The two parameters, documented here because the route reads them itself (see below).
@@ -40,28 +22,31 @@ _PARAMETERS = [
         "in": "path",
         "required": True,
         "description": "1-16 characters of A-Z a-z 0-9 . _ - (case-sensitive)",
-        "schema": {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,16}$"},
+        "schema": {"type": "string", "pattern": f"^{STOCK_ID.pattern}$"},
     },
     {
         "name": "currencies",
         "in": "query",
         "required": False,
-        "description": "Comma-separated ISO 4217 codes, e.g. USD,JPY (default: STOCK_CURRENCIES)",
-        "schema": {"type": "string", "example": "USD,JPY"},
+        "description": f"1 to {MAX_CURRENCIES} comma-separated ISO 4217 codes, e.g. USD,JPY, "
+        "in any case (default: STOCK_CURRENCIES). Codes that are not active currencies with "
+        "a minor unit (XXX, XAU, withdrawn ones) are a 422; a currency the rates provider "
+        "does not quote is a 503.",
+        "schema": {"type": "string", "pattern": CURRENCY_LIST, "example": "USD,JPY"},
     },
 ]
 
 
 def stocks_router(service: StockValuationService) -> APIRouter:
-    router = APIRouter(tags=["stocks"])
+    router = APIRouter(tags=["stocks"], route_class=EdgeRoute)
 
     @router.get(
         "/stock/{stock_id}",
         response_model=StockValuationBody,
-        responses=_PROBLEMS,
+        responses=problems(404, 503),
         openapi_extra={"parameters": _PARAMETERS},
     )
-    async def get_stock(request: Request) -> JSONResponse:
+    async def get_stock(request: Request) -> StockValuationBody:
         """A stock's value in the base currency (EUR) and in the requested currencies."""
         # Read straight from the request: FastAPI's per-request parameter solving was the
         # largest cost of this hot route (bench/throughput.py); the domain validates both.
@@ -69,15 +54,6 @@ def stocks_router(service: StockValuationService) -> APIRouter:
         valuation = await service.value_of(
             request.path_params["stock_id"], None if currencies is None else currencies.split(",")
         )
-        # Returned as a response so the Decimal strings are not re-validated on the hot path.
-        return JSONResponse(
-            {
-                "stock": valuation.stock_id,
-                "base": valuation.base,
-                "values": {code: format(v, "f") for code, v in valuation.values.items()},
-                "ratesAsOf": valuation.rates_as_of,
-                "stale": valuation.stale,
-            }
-        )
+        return StockValuationBody.of(valuation)
 
     return router

@@ -6,210 +6,231 @@ token says, never a body, path or query field."""
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Depends, Path, Query
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.convertors import StringConvertor, register_url_convertor
 
 from domain.trivia.errors import InvalidTokenError
-from domain.trivia.market import Listing, coins
-from domain.trivia.model import Quiz, ScoredPlay, public_questions, quiz_document
+from domain.trivia.market import coins
 from domain.trivia.service import MarketService, TriviaService
-from entrypoints.http.bodies import json_body
-from entrypoints.http.errors import PROBLEM_RESPONSES
-from entrypoints.http.leaderboards import page_json
+from entrypoints.http.edge import EdgeRoute, body_limit
+from entrypoints.http.errors import problems
+from entrypoints.http.models.shared import PageBody, page_fields
+from entrypoints.http.models.trivia import (
+    LISTING_ID,
+    QUIZ_ID,
+    AnswersInput,
+    Cursor,
+    GameBody,
+    GameDetailBody,
+    GamesBody,
+    GrantBody,
+    GrantInput,
+    JwksBody,
+    ListingBody,
+    ListingInput,
+    MarketplaceBody,
+    MyQuizzesBody,
+    ProgressBody,
+    PurchaseBody,
+    QuizBody,
+    QuizInput,
+    QuizSummaryBody,
+    ScoredPlayBody,
+    WalletBody,
+)
 from ports.trivia import TokenVerifier
 
-_RESPONSES: dict[int | str, dict[str, Any]] = {
-    s: PROBLEM_RESPONSES[s] for s in (401, 403, 404, 422)
-}
-_CONFLICT: dict[int | str, dict[str, Any]] = {409: PROBLEM_RESPONSES[409]}
+#: A quiz at every limit (100 questions of the longest texts, in 4-byte characters) is
+#: under 2 MB of JSON; a real one is a few kilobytes.
+QUIZ_BODY_BYTES = 2 * 1024 * 1024
+#: 100 answers of at most 200 characters.
+ANSWERS_BODY_BYTES = 128 * 1024
+SMALL_BODY_BYTES = 4 * 1024
+
+QuizId = Annotated[str, Path(pattern=f"^(?:{QUIZ_ID})$", examples=["demo-1"])]
+ListingId = Annotated[str, Path(pattern=f"^{LISTING_ID}$")]
+
+
+class QuizIdConvertor(StringConvertor):
+    """``{quiz_id:quiz_id}``: a path segment that is a quiz id, so ``/quizzes/mine`` is only
+    ever the list of one's quizzes (a 405 there names GET alone)."""
+
+    regex = QUIZ_ID
+
+
+register_url_convertor("quiz_id", QuizIdConvertor())
+Username = Annotated[str, Path(min_length=1, max_length=128)]
+bearer = HTTPBearer(
+    auto_error=False, bearerFormat="JWT", description="An ID token of the identity provider."
+)
 
 
 def trivia_router(
-    service: TriviaService,
-    market: MarketService,
-    tokens: TokenVerifier,
-    jwks: Callable[[], dict[str, Any]] | None = None,
+    service: TriviaService, market: MarketService, tokens: TokenVerifier
 ) -> APIRouter:
-    """Trivia routes; with ``jwks`` (the embedded development identity provider) also
-    ``/.well-known/jwks.json``."""
-    router = APIRouter(tags=["trivia"], responses=_RESPONSES)
+    """The trivia routes, each for a verified bearer token's player."""
+    router = APIRouter(tags=["trivia"], route_class=EdgeRoute, responses=problems(401, 503))
 
-    async def player(request: Request) -> str:
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
+    async def player(
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    ) -> str:
+        if credentials is None:
             raise InvalidTokenError("A bearer token is required (Authorization: Bearer <JWT>).")
-        return await tokens.verify(token.strip())
+        return await tokens.verify(credentials.credentials)
 
     Player = Annotated[str, Depends(player)]
 
-    @router.post("/quizzes", status_code=201)
-    async def create_quiz(request: Request, me: Player) -> JSONResponse:
-        quiz = await service.create(me, await json_body(request))
-        return JSONResponse(quiz_json(quiz), 201)
+    @router.post(
+        "/quizzes",
+        status_code=201,
+        response_model=QuizBody,
+        openapi_extra=body_limit(QUIZ_BODY_BYTES),
+    )
+    async def create_quiz(quiz: QuizInput, me: Player) -> QuizBody:
+        """A new quiz of yours (not yet a game: activate it)."""
+        return QuizBody.of(await service.create(me, quiz.content()))
 
-    @router.get("/quizzes/mine")
-    async def my_quizzes(me: Player) -> dict[str, Any]:
-        return {"quizzes": [summary_json(q) for q in await service.mine(me)]}
+    @router.get("/quizzes/mine", response_model=MyQuizzesBody)
+    async def my_quizzes(me: Player) -> MyQuizzesBody:
+        return MyQuizzesBody(quizzes=[QuizSummaryBody.of(q) for q in await service.mine(me)])
 
-    @router.get("/quizzes/{quiz_id}")
-    async def get_quiz(quiz_id: str, me: Player) -> dict[str, Any]:
-        return quiz_json(await service.owned(me, quiz_id))
+    @router.get("/quizzes/{quiz_id:quiz_id}", response_model=QuizBody, responses=problems(403, 404))
+    async def get_quiz(quiz_id: QuizId, me: Player) -> QuizBody:
+        """Your quiz, answers included."""
+        return QuizBody.of(await service.owned(me, quiz_id))
 
-    @router.put("/quizzes/{quiz_id}")
-    async def put_quiz(quiz_id: str, request: Request, me: Player) -> dict[str, Any]:
-        return quiz_json(await service.update(me, quiz_id, await json_body(request)))
+    @router.put(
+        "/quizzes/{quiz_id:quiz_id}",
+        response_model=QuizBody,
+        responses=problems(403, 404, 409),
+        openapi_extra=body_limit(QUIZ_BODY_BYTES),
+    )
+    async def put_quiz(quiz_id: QuizId, quiz: QuizInput, me: Player) -> QuizBody:
+        """Replace your quiz (not a bought copy: 403; not while it is listed: 409)."""
+        return QuizBody.of(await service.update(me, quiz_id, quiz.content()))
 
-    @router.delete("/quizzes/{quiz_id}", status_code=204)
-    async def delete_quiz(quiz_id: str, me: Player) -> None:
+    @router.delete("/quizzes/{quiz_id:quiz_id}", status_code=204, responses=problems(403, 404))
+    async def delete_quiz(quiz_id: QuizId, me: Player) -> None:
+        """Delete your quiz; a listing of it is withdrawn first."""
         await service.delete(me, quiz_id)
 
-    @router.post("/quizzes/{quiz_id}/activate")
-    async def activate(quiz_id: str, me: Player) -> dict[str, Any]:
-        return summary_json(await service.activate(me, quiz_id))
+    @router.post(
+        "/quizzes/{quiz_id:quiz_id}/activate",
+        response_model=QuizSummaryBody,
+        responses=problems(403, 404),
+    )
+    async def activate(quiz_id: QuizId, me: Player) -> QuizSummaryBody:
+        """List your quiz as a game under its category (again: no change)."""
+        return QuizSummaryBody.of(await service.activate(me, quiz_id))
 
-    @router.get("/games")
+    @router.get("/games", response_model=GamesBody)
     async def games(
         _: Player,
         category: Annotated[str | None, Query(max_length=50)] = None,
-        cursor: Annotated[str | None, Query(max_length=200)] = None,
-    ) -> dict[str, Any]:
+        cursor: Annotated[Cursor | None, Query()] = None,
+    ) -> GamesBody:
+        """Active games, newest first, 20 a page."""
         page, following = await service.games(category, cursor)
-        return {"games": [game_json(q) for q in page], "cursor": following}
+        return GamesBody(games=[GameBody(**GameBody.fields_of(q)) for q in page], cursor=following)
 
-    @router.get("/games/{quiz_id}")
-    async def game(quiz_id: str, _: Player) -> dict[str, Any]:
-        quiz = await service.game(quiz_id)
-        return {**game_json(quiz), "questions": public_questions(quiz)}
+    @router.get("/games/{quiz_id:quiz_id}", response_model=GameDetailBody, responses=problems(404))
+    async def game(quiz_id: QuizId, _: Player) -> GameDetailBody:
+        """A game's questions, never their answers."""
+        return GameDetailBody.of(await service.game(quiz_id))
 
-    @router.post("/games/{quiz_id}/answers")
-    async def answers(quiz_id: str, request: Request, me: Player) -> dict[str, Any]:
-        scored, recorded = await service.play(me, quiz_id, await json_body(request))
-        return {**scored_json(scored), "recorded": recorded}
+    @router.post(
+        "/games/{quiz_id:quiz_id}/answers",
+        response_model=ScoredPlayBody,
+        responses=problems(404),
+        openapi_extra=body_limit(ANSWERS_BODY_BYTES),
+    )
+    async def answers(quiz_id: QuizId, play: AnswersInput, me: Player) -> ScoredPlayBody:
+        """Score your answers; the answer board tells what was right."""
+        scored, recorded = await service.play(me, quiz_id, play.answers())
+        return ScoredPlayBody.of(scored, recorded)
 
-    @router.get("/games/{quiz_id}/leaderboard")
-    async def leaderboard(quiz_id: str, me: Player) -> dict[str, Any]:
+    @router.get(
+        "/games/{quiz_id:quiz_id}/leaderboard", response_model=PageBody, responses=problems(404)
+    )
+    async def leaderboard(quiz_id: QuizId, me: Player) -> PageBody:
         """The quiz's top 10 (members are usernames) and the caller's own entry."""
-        return page_json(await service.leaderboard(quiz_id, me))
+        return PageBody(**page_fields(await service.leaderboard(quiz_id, me)))
 
-    @router.get("/players/{username}/progress")
-    async def progress(
-        username: Annotated[str, Path(min_length=1, max_length=128)], _: Player
-    ) -> dict[str, Any]:
+    @router.get("/players/{username}/progress", response_model=ProgressBody)
+    async def progress(username: Username, _: Player) -> ProgressBody:
         """Anyone's progress, for any authenticated player."""
-        found = await service.progress(username)
-        return {
-            "username": found.username,
-            "experience": found.experience,
-            "level": found.level,
-            "wins": found.wins,
-        }
+        return ProgressBody.of(await service.progress(username))
 
-    @router.get("/wallet")
-    async def wallet(me: Player) -> dict[str, Any]:
-        return {"balance": coins(await market.balance(me))}
+    @router.get("/wallet", response_model=WalletBody)
+    async def wallet(me: Player) -> WalletBody:
+        return WalletBody(balance=coins(await market.balance(me)))
 
-    @router.post("/wallet/grants", status_code=201, responses=_CONFLICT)
-    async def grant(request: Request, me: Player) -> JSONResponse:
+    @router.post(
+        "/wallet/grants",
+        status_code=201,
+        response_model=GrantBody,
+        responses=problems(409),
+        openapi_extra=body_limit(SMALL_BODY_BYTES),
+    )
+    async def grant(request: GrantInput, me: Player) -> GrantBody:
         """Today's 200 coins (once per UTC day: 409 after); a retry with the same
         ``requestToken`` replays the first answer."""
-        granted = await market.grant(me, await json_body(request))
-        body = {"day": granted.day, "granted": coins(granted.amount)}
-        return JSONResponse({**body, "balance": coins(granted.balance)}, 201)
+        return GrantBody.of(await market.grant(me, request.request_token))
 
-    @router.post("/marketplace/listings", status_code=201, responses=_CONFLICT)
-    async def list_quiz(request: Request, me: Player) -> JSONResponse:
+    @router.post(
+        "/marketplace/listings",
+        status_code=201,
+        response_model=ListingBody,
+        responses=problems(403, 404, 409),
+        openapi_extra=body_limit(SMALL_BODY_BYTES),
+    )
+    async def list_quiz(listing: ListingInput, me: Player) -> ListingBody:
         """Sell one of your original quizzes (not a purchased copy), once."""
-        listing = await market.list_quiz(me, await json_body(request))
-        return JSONResponse(listing_json(listing), 201)
+        return ListingBody.of(await market.list_quiz(me, listing.quiz_id, listing.price))
 
-    @router.get("/marketplace")
+    @router.get("/marketplace", response_model=MarketplaceBody)
     async def marketplace(
-        _: Player, cursor: Annotated[str | None, Query(max_length=200)] = None
-    ) -> dict[str, Any]:
+        _: Player, cursor: Annotated[Cursor | None, Query()] = None
+    ) -> MarketplaceBody:
+        """Listings, newest first, 20 a page."""
         page, following = await market.listings(cursor)
-        return {"listings": [listing_json(item) for item in page], "cursor": following}
+        return MarketplaceBody(listings=[ListingBody.of(i) for i in page], cursor=following)
 
-    @router.get("/marketplace/listings/{listing_id}")
-    async def listing(listing_id: str, _: Player) -> dict[str, Any]:
-        return listing_json(await market.listing(listing_id))
+    @router.get(
+        "/marketplace/listings/{listing_id}", response_model=ListingBody, responses=problems(404)
+    )
+    async def listing(listing_id: ListingId, _: Player) -> ListingBody:
+        return ListingBody.of(await market.listing(listing_id))
 
-    @router.delete("/marketplace/listings/{listing_id}", status_code=204)
-    async def withdraw(listing_id: str, me: Player) -> None:
+    @router.delete(
+        "/marketplace/listings/{listing_id}", status_code=204, responses=problems(403, 404)
+    )
+    async def withdraw(listing_id: ListingId, me: Player) -> None:
         """Take your listing off the marketplace."""
         await market.withdraw(me, listing_id)
 
-    @router.post("/marketplace/listings/{listing_id}/purchase", responses=_CONFLICT)
-    async def purchase(listing_id: str, me: Player) -> dict[str, Any]:
+    @router.post(
+        "/marketplace/listings/{listing_id}/purchase",
+        response_model=PurchaseBody,
+        responses=problems(403, 409),
+    )
+    async def purchase(listing_id: ListingId, me: Player) -> PurchaseBody:
         """Buy a listing: your own playable copy of the quiz, and your balance after. 409
         when it is sold or gone, 422 when your balance is below the price."""
         copy, balance = await market.purchase(me, listing_id)
-        return {"quizId": copy.quiz_id, "balance": coins(balance)}
-
-    if jwks is not None:
-        publish = jwks
-
-        @router.get("/.well-known/jwks.json", tags=["identity"])
-        async def jwks_document() -> dict[str, Any]:
-            """The development identity provider's public key (embedded default only)."""
-            return publish()
+        return PurchaseBody(quiz_id=copy.quiz_id, balance=coins(balance))
 
     return router
 
 
-def quiz_json(quiz: Quiz) -> dict[str, Any]:
-    """The full quiz, answers included: for its owner only."""
-    return {
-        "quizId": quiz.quiz_id,
-        "owner": quiz.owner,
-        **quiz_document(quiz.content),
-        "active": quiz.active,
-        "purchasedFrom": quiz.source,
-    }
+def identity_router(jwks: Callable[[], dict[str, Any]]) -> APIRouter:
+    """``/.well-known/jwks.json`` of the embedded development identity provider."""
+    router = APIRouter(tags=["identity"], route_class=EdgeRoute)
 
+    @router.get("/.well-known/jwks.json", response_model=JwksBody)
+    async def jwks_document() -> dict[str, Any]:
+        """The development identity provider's public key (embedded default only)."""
+        return jwks()
 
-def summary_json(quiz: Quiz) -> dict[str, Any]:
-    c = quiz.content
-    return {
-        "quizId": quiz.quiz_id,
-        "name": c.name,
-        "category": c.category,
-        "mode": c.mode.value,
-        "active": quiz.active,
-        "questionCount": len(c.questions),
-    }
-
-
-def game_json(quiz: Quiz) -> dict[str, Any]:
-    c = quiz.content
-    return {"quizId": quiz.quiz_id, "name": c.name, "category": c.category, "author": quiz.owner}
-
-
-def listing_json(listing: Listing) -> dict[str, Any]:
-    return {
-        "listingId": listing.listing_id,
-        "quizId": listing.quiz_id,
-        "price": coins(listing.price),
-        "seller": listing.seller,
-        "name": listing.name,
-        "category": listing.category,
-        "questionCount": listing.question_count,
-        "listedAt": listing.listed_at,
-    }
-
-
-def scored_json(scored: ScoredPlay) -> dict[str, Any]:
-    return {
-        "score": format(scored.score, "f"),
-        "correct": scored.correct,
-        "total": scored.total,
-        "answers": [
-            {
-                "questionNumber": row.number,
-                "given": row.given,
-                "correct": row.correct,
-                "answer": row.answer,
-                "followUp": row.follow_up,
-            }
-            for row in scored.answers
-        ],
-    }
+    return router

@@ -1,0 +1,53 @@
+"""Schemathesis over the app's own OpenAPI document, every check on, against the app on the
+embedded default: once as a signed-in player, once as a stranger with no token. The document
+has to be the truth for this to pass: every body, parameter, answer and error it declares is
+what the app takes and gives. ``schemathesis.toml`` holds the settings (a fixed seed, bounded
+examples) and the answers a schema cannot express."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import hypothesis
+import pytest
+import schemathesis
+
+from entrypoints.bootstrap import bootstrap
+from entrypoints.http.app import create_app
+from entrypoints.settings import Settings
+
+ROOT = Path(__file__).parents[2]
+CONFIG = schemathesis.Config.from_path(ROOT / "schemathesis.toml")
+_KEYS = Path(tempfile.mkdtemp(prefix="portside-fuzz-"))
+SERVICES = bootstrap(Settings(auth_dev_key_file=str(_KEYS / "key.pem"), log_level="ERROR"))
+assert SERVICES.dev_identity is not None  # the embedded default is its own identity provider
+TOKEN = {"Authorization": f"Bearer {SERVICES.dev_identity().issue('fuzzer')}"}
+# Loaded at import: Schemathesis' lazy fixture loading does not work with this pytest.
+schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(SERVICES), config=CONFIG)
+
+pytestmark = pytest.mark.slow
+
+
+@schema.parametrize()
+def test_as_a_player(case: Any) -> None:
+    case.call_and_validate(headers=TOKEN)
+
+
+@schema.parametrize()
+def test_as_a_stranger(case: Any) -> None:
+    case.call_and_validate()
+
+
+class Player(schema.as_state_machine()):  # type: ignore[misc]
+    """Sequences of calls linked by the ids the answers carry (create, read, delete...)."""
+
+    def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+        return {"headers": TOKEN}
+
+
+TestAPlayersWorkflows = Player.TestCase
+TestAPlayersWorkflows.settings = hypothesis.settings(
+    TestAPlayersWorkflows.settings, max_examples=10, stateful_step_count=6, derandomize=True
+)

@@ -1,9 +1,7 @@
 """Wire models of the orders context."""
 
-from __future__ import annotations
-
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Self
 
 from pydantic import Field
 
@@ -103,7 +101,7 @@ class OrderBody(ResponseModel):
     comment: str | None = None
 
     @classmethod
-    def of(cls, order: Order) -> OrderBody:
+    def of(cls, order: Order) -> Self:
         return cls(
             order_id=order.order_id,
             status=order.status,
@@ -136,7 +134,7 @@ class ItemBody(ResponseModel):
     price: str
 
     @classmethod
-    def of(cls, item: CatalogueItem) -> ItemBody:
+    def of(cls, item: CatalogueItem) -> Self:
         return cls(
             item_id=item.item_id,
             item_name=item.name,

@@ -7,9 +7,7 @@ rejects its bad messages one by one rather than as a whole: the route decodes th
 the OpenAPI document, is built from the configured race rules.
 """
 
-from __future__ import annotations
-
-from typing import Any
+from typing import Any, Self
 
 from pydantic import Field
 
@@ -77,7 +75,7 @@ class IngestBody(ResponseModel):
     errors: list[RejectedBody]
 
     @classmethod
-    def of(cls, report: IngestReport) -> IngestBody:
+    def of(cls, report: IngestReport) -> Self:
         return cls(
             accepted=report.accepted,
             rejected=report.rejected,
@@ -123,7 +121,7 @@ class HistoryBody(ResponseModel):
     racers: dict[str, list[str | None]]
 
     @classmethod
-    def of(cls, history: ClassHistory) -> HistoryBody:
+    def of(cls, history: ClassHistory) -> Self:
         return cls(
             class_id=history.class_id,
             updated_at=history.updated_at,

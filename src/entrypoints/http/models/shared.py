@@ -1,8 +1,6 @@
 """What every context's wire models share: the strict request base, the response base, the
 problem document, exact decimals and the leaderboard page."""
 
-from __future__ import annotations
-
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -43,6 +41,11 @@ class ResponseModel(BaseModel):
     """A response body: built by the routes from domain values, sent with camelCase names."""
 
     model_config = ConfigDict(
+        # Built on first use, not at import: a Lambda cold start pays only for the answers it
+        # gives (measured: 33 M instructions fewer, 2%). Request models are not deferred:
+        # FastAPI wraps a body's model in its own field information, which a deferred build
+        # warns about.
+        defer_build=True,
         frozen=True,
         alias_generator=to_camel,
         validate_by_name=True,

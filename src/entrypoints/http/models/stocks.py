@@ -1,6 +1,6 @@
 """Wire models of the stocks context."""
 
-from __future__ import annotations
+from typing import Self
 
 from pydantic import Field
 
@@ -22,7 +22,7 @@ class StockValuationBody(ResponseModel):
     )
 
     @classmethod
-    def of(cls, valuation: StockValuation) -> StockValuationBody:
+    def of(cls, valuation: StockValuation) -> Self:
         return cls(
             stock=valuation.stock_id,
             base=valuation.base,

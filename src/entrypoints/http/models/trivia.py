@@ -1,9 +1,7 @@
 """Wire models of the trivia context. Identity is never a field: it is the bearer token's."""
 
-from __future__ import annotations
-
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import ConfigDict, Field
 from pydantic.config import JsonDict
@@ -186,7 +184,7 @@ class QuizBody(ResponseModel):
     purchased_from: str | None = Field(description="The original's id, for a bought copy.")
 
     @classmethod
-    def of(cls, quiz: Quiz) -> QuizBody:
+    def of(cls, quiz: Quiz) -> Self:
         c = quiz.content
         questions = [
             QuestionBody(
@@ -223,7 +221,7 @@ class QuizSummaryBody(ResponseModel):
     question_count: int
 
     @classmethod
-    def of(cls, quiz: Quiz) -> QuizSummaryBody:
+    def of(cls, quiz: Quiz) -> Self:
         c = quiz.content
         return cls(
             quiz_id=quiz.quiz_id,
@@ -274,7 +272,7 @@ class GameDetailBody(GameBody):
     questions: list[PublicQuestionBody]
 
     @classmethod
-    def of(cls, quiz: Quiz) -> GameDetailBody:
+    def of(cls, quiz: Quiz) -> Self:
         questions = [
             PublicQuestionBody(
                 number=number,
@@ -303,22 +301,27 @@ class ScoredPlayBody(ResponseModel):
     recorded: bool = Field(description="False for the author's own play (not on the board).")
 
     @classmethod
-    def of(cls, scored: ScoredPlay, recorded: bool) -> ScoredPlayBody:
-        return cls(
-            score=format(scored.score, "f"),
-            correct=scored.correct,
-            total=scored.total,
-            answers=[
-                AnswerRowBody(
-                    question_number=row.number,
-                    given=row.given,
-                    correct=row.correct,
-                    answer=row.answer,
-                    follow_up=row.follow_up,
-                )
-                for row in scored.answers
-            ],
-            recorded=recorded,
+    def of(cls, scored: ScoredPlay, recorded: bool) -> Self:
+        # One validation of the whole answer (in pydantic's core) rather than a model call per
+        # row: this is the hot route of trivia.
+        rows = [
+            {
+                "question_number": row.number,
+                "given": row.given,
+                "correct": row.correct,
+                "answer": row.answer,
+                "follow_up": row.follow_up,
+            }
+            for row in scored.answers
+        ]
+        return cls.model_validate(
+            {
+                "score": format(scored.score, "f"),
+                "correct": scored.correct,
+                "total": scored.total,
+                "answers": rows,
+                "recorded": recorded,
+            }
         )
 
 
@@ -329,7 +332,7 @@ class ProgressBody(ResponseModel):
     wins: int
 
     @classmethod
-    def of(cls, progress: Progress) -> ProgressBody:
+    def of(cls, progress: Progress) -> Self:
         return cls(
             username=progress.username,
             experience=progress.experience,
@@ -348,7 +351,7 @@ class GrantBody(ResponseModel):
     balance: Coins
 
     @classmethod
-    def of(cls, grant: Grant) -> GrantBody:
+    def of(cls, grant: Grant) -> Self:
         return cls(day=grant.day, granted=coins(grant.amount), balance=coins(grant.balance))
 
 
@@ -363,7 +366,7 @@ class ListingBody(ResponseModel):
     listed_at: int = Field(description="Epoch milliseconds.")
 
     @classmethod
-    def of(cls, listing: Listing) -> ListingBody:
+    def of(cls, listing: Listing) -> Self:
         return cls(
             listing_id=listing.listing_id,
             quiz_id=listing.quiz_id,

@@ -91,6 +91,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     return _init_aws(settings, args.demo_data)
 
 
+WS_MAX_BYTES = 4096
+
+
 def _serve(settings: Settings, host: str, port: int) -> int:
     import uvicorn
 
@@ -100,16 +103,17 @@ def _serve(settings: Settings, host: str, port: int) -> int:
     if services.dev_identity is not None:
         services.dev_identity().private_key()  # the shared key file exists from the start
     app = create_app(services)
-    # log_config=None keeps the JSON logging the composition root configured.
-    uvicorn.run(app, host=host, port=port, log_config=None)
+    # log_config=None keeps the JSON logging the composition root configured. No route reads
+    # what a WebSocket client sends: its frames are capped at 4 KiB (uvicorn's default 16 MiB).
+    uvicorn.run(app, host=host, port=port, log_config=None, ws_max_size=WS_MAX_BYTES)
     return 0
 
 
 def _dev_token(settings: Settings, user: str) -> int:
     from entrypoints.bootstrap import dev_identity
 
-    if not user.strip() or len(user) > 128:
-        raise ConfigurationError("--user must name a user (1 to 128 characters)")
+    if not user.strip() or len(user) > 128 or not user.isprintable():
+        raise ConfigurationError("--user must name a user (1 to 128 printable characters)")
     print(dev_identity(settings).issue(user.strip()))
     return 0
 

@@ -269,11 +269,14 @@ class RaceStreamConsumer:
 
 
 def _valid(records: list[ShardRecord], services: Services) -> list[DeviceMessage]:
-    """The records' valid messages (poison ones were dead-lettered by the handler)."""
+    """The records' valid messages (poison and refused ones were dead-lettered by the
+    handler)."""
     messages = []
     for r in records:
         try:
-            messages.append(decode_message(r.data, services.races.rules))
+            message = decode_message(r.data, services.races.rules)
         except PoisonRecordError:
             continue
+        if services.races.refusal(message) is None:
+            messages.append(message)
     return messages

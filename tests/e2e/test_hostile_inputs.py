@@ -145,6 +145,13 @@ HOSTILE: list[tuple[str, str, str, bytes | None, str | None, str | None, int]] =
     ("1,000 nested brackets", "POST", "/orders", b"[" * 1000 + b"]" * 1000, JSON, None, 422),
     ("1,000 nested brackets in a batch", "POST", "/races/events",
      b"[" * 1000 + b"]" * 1000, JSON, None, 422),
+    ("a batch of 1,000 items each 900 deep", "POST", "/races/events",
+     raw("[", ",".join(["[" * 900 + "]" * 900] * 1000), "]"), JSON, None, 422),
+    ("10,000 messages for as many races", "POST", "/races/events",
+     json.dumps([{**MESSAGE, "classId": 5, "raceId": RACE - i, "racerId": i}
+                 for i in range(10_000)]).encode(), JSON, None, 202),
+    ("2 MB to a route that needs a token, without one", "POST", "/quizzes",
+     b"x" * 2_000_000, "text/plain", None, 401),
     ("a cursor with a superscript two", "GET", "/games?cursor=%C2%B23.x", None, None, "mallory",
      422),
     ("a 10 MB body", "POST", "/orders", b"[" + b"1," * 5_000_000 + b"1]", JSON, None, 413),

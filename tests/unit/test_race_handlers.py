@@ -27,7 +27,7 @@ from adapters.memory.races import (
 from adapters.memory.shared import InMemoryDeadLetters, ManualClock
 from domain.leaderboards.service import LeaderboardService
 from domain.races.errors import RaceStoreUnavailableError
-from domain.races.model import LiveRace
+from domain.races.model import LiveRace, RaceRules
 from domain.races.service import RaceService
 from entrypoints import aws_lambda
 from entrypoints.aws_lambda.races import RaceHandlers, TransientFailure
@@ -56,7 +56,7 @@ class FlakyRaceStore(InMemoryRaceStore):
 
 
 class World:
-    def __init__(self, store: InMemoryRaceStore | None = None) -> None:
+    def __init__(self, store: InMemoryRaceStore | None = None, rules: RaceRules = RULES) -> None:
         self.clock = ManualClock(IN_RACE)
         self.store = store or InMemoryRaceStore()
         self.history = InMemoryHistoryStore()
@@ -64,7 +64,7 @@ class World:
         self.dead_letters = InMemoryDeadLetters()
         self.archive = InMemoryArchive()
         boards = LeaderboardService(InMemoryLeaderboardStore(), self.clock)
-        self.races = RaceService(self.store, self.history, boards, self.notifier, self.clock, RULES)
+        self.races = RaceService(self.store, self.history, boards, self.notifier, self.clock, rules)
         services = replace(bootstrap(Settings()), races=self.races, dead_letters=self.dead_letters)
         self.loop = asyncio.new_event_loop()
         self.handlers = RaceHandlers(services, self.loop.run_until_complete, self.archive)
@@ -90,8 +90,9 @@ def test_seed_003_custom_checkpoints_retry_only_the_failed_suffix() -> None:
     # Seed 003: a batch of 10 where the fourth item of every invocation fails is retried as
     # 4-10, then 7-10, then 10 alone; items before a reported failure are not seen again.
     store = FlakyRaceStore(fail_at=4)
-    w = World(store)
-    records = [record({**msg(1, 1), "raceId": RACE + i}, i) for i in range(1, 11)]
+    # Ten races of the last ten slots, none past its grace yet: one save each.
+    w = World(store, replace(RULES, grace_seconds=1000))
+    records = [record({**msg(1, 1), "raceId": RACE - i}, i) for i in range(1, 11)]
     batches, pending = [], records
     while pending:
         batches.append([r["kinesis"]["sequenceNumber"] for r in pending])
@@ -105,7 +106,7 @@ def test_seed_003_custom_checkpoints_retry_only_the_failed_suffix() -> None:
     assert [b[0] for b in batches] == ["00001", "00004", "00007", "00010"]
     assert [len(b) for b in batches] == [10, 7, 4, 1]
     for i in range(1, 11):
-        race = w.run(w.races.live(1, RACE + i))
+        race = w.run(w.races.live(1, RACE - i))
         assert race.racers[1].total == Decimal("164.45")  # stored exactly once
         assert race.duplicates == 0
     w.loop.close()

@@ -107,10 +107,10 @@ async def test_unknown_stock_is_not_found() -> None:
 @pytest.mark.parametrize(
     ("stock_id", "currencies", "field"),
     [
-        ("", None, "stockId"),
-        ("A" * 17, None, "stockId"),
-        ("AM ZN", None, "stockId"),
-        ("AMZN/1", None, "stockId"),
+        ("", None, "stock_id"),
+        ("A" * 17, None, "stock_id"),
+        ("AM ZN", None, "stock_id"),
+        ("AMZN/1", None, "stock_id"),
         ("AMZN", ["XXX"], "currencies"),
         ("AMZN", ["XTS"], "currencies"),
         ("AMZN", ["XAU"], "currencies"),

@@ -82,9 +82,9 @@ def test_each_handler_takes_its_own_events_and_credits_once(tmp_path: Path) -> N
         ('{"eventId": "e1", "name": "trivia.score-recorded", "quizId": "demo-2"}', "score"),
         (
             '{"eventId": "e2", "name": "trivia.score-recorded", "quizId": "demo-2", '
-            '"player": "not a valid member!", "score": "1.00", "policy": "best", '
+            '"player": "ann", "score": "101.00", "policy": "best", '
             '"first": true, "achievedAt": 0}',
-            "member",
+            "percentage",
         ),
         ('{"eventId": "e3", "eventId": "e4", "name": "trivia.score-recorded"}', "twice"),
         ('{"eventId": "e5", "name": "trivia.score-recorded", "quizId": "\ud800"}', "surrogate"),

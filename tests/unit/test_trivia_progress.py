@@ -168,3 +168,21 @@ async def test_the_bus_dead_letters_what_keeps_failing() -> None:
     assert source == EXPERIENCE_EARNED
     assert '"player": "ann"' in payload
     assert reason == "progress down"
+
+
+async def test_any_username_is_on_the_board_under_its_own_name() -> None:
+    events = InMemoryEventPublisher()
+    svc, _ = service(events)
+    for player, correct in (("José", 4), ("a b/c", 2), ("ann", 3)):
+        await svc.play(player, DEMO, answers(correct))
+    for event in events.published:
+        if event.name == SCORE_RECORDED:
+            await svc.record_score(event)
+    page = await svc.leaderboard(DEMO, "a b/c")
+    assert [(e.rank, e.entry.member) for e in page.entries] == [
+        (1, "José"),
+        (2, "ann"),
+        (3, "a b/c"),
+    ]
+    assert page.me is not None
+    assert (page.me.rank, page.me.entry.member) == (3, "a b/c")

@@ -16,6 +16,8 @@ from domain.races.errors import PoisonRecordError
 from domain.shared.decoding import JsonLimits, JsonValue, UndecodableError, decode_json
 
 HUNDRED = Decimal(100)
+#: How long after its start a race still takes messages (Kinesis' extended retention).
+LATE_DAYS = 7
 MAX_CADENCE, MAX_RESISTANCE = Decimal(250), Decimal(100)
 MAX_NAME = 128
 
@@ -37,6 +39,13 @@ class RaceRules:
 
     def past_grace(self, race_id: int, now_ms: int) -> bool:
         return now_ms >= self.slot_end_ms(race_id) + self.grace_seconds * 1000
+
+    def admits(self, race_id: int, now_ms: int) -> bool:
+        """Whether messages of this race are taken now: it started at most ``LATE_DAYS``
+        ago (a stream redelivers for at most so long) and no later than the next slot (a
+        device's clock may run a little ahead). Older or later races would never be swept
+        in time, or at all."""
+        return self.slot(now_ms - LATE_DAYS * 86_400_000) <= race_id <= self.slot(now_ms) + 1
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from domain.races.errors import (
     StaleRaceError,
 )
 from domain.races.model import (
+    LATE_DAYS,
     ClassHistory,
     DeviceMessage,
     LiveRace,
@@ -72,16 +73,35 @@ class RaceService:
         self._clock = clock
         self.rules = rules or RaceRules()
 
+    def refusal(self, message: DeviceMessage) -> str | None:
+        """Why a valid message is not taken now (its race is not one of the last
+        ``LATE_DAYS`` days or the next slot), or None."""
+        if self.rules.admits(message.race_id, self._now_ms()):
+            return None
+        return f"raceId: not a race of the last {LATE_DAYS} days or the next slot"
+
     def parse(self, raw: Iterable[Item]) -> tuple[list[DeviceMessage], IngestReport]:
         """Valid messages of a decoded batch, and a report naming each rejected one by index
         (one that could not even be decoded is its UndecodableError): one bad message never
-        rejects its neighbours."""
+        rejects its neighbours. A batch carries messages of at most two races per class
+        (the current and the previous one); messages of further races are rejected, so no
+        batch costs more than a few races' work."""
         report, messages = IngestReport(), []
+        races: set[tuple[int, int]] = set()
+        most = 2 * len(self.rules.classes)
         for index, item in enumerate(raw):
             try:
                 if isinstance(item, UndecodableError):
                     raise PoisonRecordError(item.reason)
-                messages.append(parse_message(item, self.rules))
+                message = parse_message(item, self.rules)
+                refused = self.refusal(message)
+                race = (message.class_id, message.race_id)
+                if refused is None and race not in races and len(races) == most:
+                    refused = f"raceId: more than {most} races in one batch"
+                if refused is not None:
+                    raise PoisonRecordError(refused)
+                races.add(race)
+                messages.append(message)
             except PoisonRecordError as exc:
                 report.rejected += 1
                 report.errors.append((index, str(exc)))
@@ -112,6 +132,7 @@ class RaceService:
 
             before, race = await self._update(class_id, race_id, change)
             duplicates += race.duplicates - before
+            await asyncio.sleep(0)  # between races, let the other requests of this loop in
         return duplicates
 
     async def sweep(self) -> list[LiveRace]:
@@ -128,6 +149,7 @@ class RaceService:
                 log.exception("sweep of %s failed", race_key(race.class_id, race.race_id))
                 continue
             swept.append(done)
+            await asyncio.sleep(0)  # a long sweep never holds the other requests up
         return swept
 
     async def announce(self, race: LiveRace) -> None:

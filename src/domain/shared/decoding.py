@@ -5,10 +5,10 @@ It accepts I-JSON (RFC 7493) and nothing that costs more than its size to read:
 - at most ``max_bytes`` of UTF-8 text (the caller's limit; a lone byte-order mark is not JSON);
 - containers nested at most ``max_depth`` deep (a top-level object or array is depth 1);
 - number literals of at most ``MAX_NUMBER_CHARS`` characters, checked before any conversion;
-  integers within ±(2**53 - 1), the range every JSON client holds exactly; other numbers
-  read exactly as ``Decimal`` (never via float), their magnitude below 1e309 (what a double
-  holds) and their exponent within -400..308, so no later arithmetic or conversion of them is
-  expensive; no NaN or Infinity;
+  every number within ±(2**53 - 1), the range every JSON client holds integers exactly in
+  (no field of ours needs more); integers read as ``int``, others exactly as ``Decimal``
+  (never via float), their exponent no lower than -400, so no later arithmetic or conversion
+  of them is expensive; no NaN or Infinity;
 - strings of Unicode scalar values: a lone surrogate (``"\\ud800"``) is refused;
 - no duplicate member names in an object (the source would otherwise silently lose one).
 
@@ -35,7 +35,6 @@ JsonValue: TypeAlias = (
 MAX_DEPTH = 32
 MAX_NUMBER_CHARS = 64
 MAX_INTEGER = 2**53 - 1
-MAX_EXPONENT = 308
 MIN_EXPONENT = -400
 _EXCERPT = 40
 
@@ -92,7 +91,8 @@ def _decimal(text: str) -> Decimal:
     value = Decimal(text)
     exponent = value.as_tuple().exponent
     assert isinstance(exponent, int)  # a JSON number literal is always finite
-    if not MIN_EXPONENT <= exponent <= MAX_EXPONENT or value.adjusted() > MAX_EXPONENT:
+    # The exponent first: a comparison of 1e-999999 would be cheap, but not its arithmetic.
+    if exponent < MIN_EXPONENT or value.adjusted() > 16 or abs(value) > MAX_INTEGER:
         raise _Refused(f"the number {excerpt(text)} is out of range")
     return value
 
@@ -114,8 +114,8 @@ def _object(pairs: list[tuple[str, JsonValue]]) -> dict[str, JsonValue]:
 
 # Two decoders that accept exactly the same: the checked one converts every number through
 # the checks above; the fast one (about half the cost) leaves numbers to the C scanner and is
-# used only when no literal in the text can break a bound: no run of 16 or more digits (so
-# every integer is below 2**53 and every literal short) and no exponent of 3 or more digits.
+# used only when no literal in the text can break a bound: no run of 16 or more digits and no
+# exponent (so every number is below 10**15 and every literal short).
 _CHECKED = json.JSONDecoder(
     object_pairs_hook=_object, parse_int=_integer, parse_float=_decimal, parse_constant=_constant
 )
@@ -126,12 +126,30 @@ _NUMBER_SHAPES = bytes.maketrans(b"123456789E+", b"000000000e-")
 
 
 def _needs_checks(data: bytes) -> bool:
+    # "0e0" is also found in strings (a hexadecimal id): they take the checked way, no harm.
     shapes = data.translate(_NUMBER_SHAPES)
-    return b"0" * 16 in shapes or b"e000" in shapes or b"e-000" in shapes
+    return b"0" * 16 in shapes or b"0e0" in shapes or b"0e-0" in shapes
 
 
 # A lone surrogate can only come from a \u escape: strict UTF-8 decoding refuses encoded ones.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+
+
+def _depth_within(data: bytes, max_depth: int) -> bool:
+    """Whether the brackets of the JSON text ``data`` (outside its strings) nest at most
+    ``max_depth`` deep: found in C (innermost pairs removed, one level a pass) before the
+    scanner builds anything, so a deep input costs its length and not a value per level."""
+    shape = _STRING.sub(b"", data).translate(None, _NOT_BRACKETS)
+    for _ in range(max_depth):
+        if not shape:
+            return True
+        left = len(shape)
+        shape = shape.replace(b"[]", b"").replace(b"{}", b"")
+        if len(shape) == left:
+            return False  # unbalanced: not JSON either, refused as too deep
+    return not shape
 
 
 def decode_json(data: bytes | str, limits: JsonLimits, field: str = "body") -> JsonValue:
@@ -148,6 +166,9 @@ def decode_json(data: bytes | str, limits: JsonLimits, field: str = "body") -> J
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise UndecodableError(f"not UTF-8 (byte {exc.start})", field) from None
+    deep = text.count("[") + text.count("{") > limits.max_depth
+    if deep and not _depth_within(data, limits.max_depth):
+        raise UndecodableError(f"nested deeper than {limits.max_depth} levels", field)
     try:
         decoder = _CHECKED if _needs_checks(data) else _FAST
         value: JsonValue = decoder.decode(text)
@@ -156,36 +177,26 @@ def decode_json(data: bytes | str, limits: JsonLimits, field: str = "body") -> J
     except json.JSONDecodeError as exc:
         where = f"line {exc.lineno} column {exc.colno}"
         raise UndecodableError(f"not JSON: {exc.msg} at {where}", field) from None
-    except RecursionError:
-        raise UndecodableError(f"nested deeper than {limits.max_depth} levels", field) from None
-    # The walk below is needed only when the text could hold too deep a nesting or a lone
-    # surrogate; the common small message skips it.
-    surrogates = "\\u" in text and _SURROGATE_ESCAPE.search(text) is not None
-    if surrogates or text.count("[") + text.count("{") > limits.max_depth:
-        _check_tree(value, limits.max_depth, surrogates, field)
+    # A lone surrogate can only come from an escape; the common text has none to look for.
+    if "\\u" in text and _SURROGATE_ESCAPE.search(text) is not None:
+        _check_strings(value, field)
     return value
 
 
-def _check_tree(value: JsonValue, max_depth: int, surrogates: bool, field: str) -> None:
-    """Refuse nesting deeper than ``max_depth`` and (when ``surrogates``) lone surrogates;
-    an explicit stack, so a deep input costs no recursion."""
-    if isinstance(value, str):
-        _check_text(value, field)
-    stack: list[tuple[list[JsonValue] | dict[str, JsonValue], int]] = []
-    if isinstance(value, list | dict):
-        stack.append((value, 1))
+def _check_strings(value: JsonValue, field: str) -> None:
+    """Refuse a lone surrogate in any string or member name of ``value`` (an explicit
+    stack: the value's depth is already bounded)."""
+    stack = [value]
     while stack:
-        node, depth = stack.pop()
-        if depth > max_depth:
-            raise UndecodableError(f"nested deeper than {max_depth} levels", field)
-        if surrogates and isinstance(node, dict):
-            for key in node:
+        node = stack.pop()
+        if isinstance(node, str):
+            _check_text(node, field)
+        elif isinstance(node, dict):
+            for key, child in node.items():
                 _check_text(key, field)
-        for child in node.values() if isinstance(node, dict) else node:
-            if isinstance(child, list | dict):
-                stack.append((child, depth + 1))
-            elif surrogates and isinstance(child, str):
-                _check_text(child, field)
+                stack.append(child)
+        elif isinstance(node, list):
+            stack.extend(node)
 
 
 def _check_text(text: str, field: str) -> None:
@@ -211,9 +222,10 @@ def decode_items(
 ) -> Iterator[JsonValue | UndecodableError]:
     """The items of a batch: a JSON array, or the array under ``key`` of a JSON object.
 
-    The text as a whole must be UTF-8 JSON within ``limits`` (size; syntax; nesting deep
-    enough to break the scanner), else UndecodableError, and a batch of at most
-    ``max_items`` items, else InvalidInputError (field ``body``), both raised at once. The
+    The text as a whole must be UTF-8 JSON within ``limits`` (size; syntax; no item nested
+    deeper than ``limits.max_depth``; an envelope's other members within every rule), else
+    UndecodableError, and a batch of at most ``max_items`` items, else InvalidInputError
+    (field ``body``), both raised at once. The
     items are then decoded one at a time, as they are taken, each on its own within
     ``item_limits``: an item that breaks a rule (a lone surrogate, a duplicate key, a number
     out of range, nesting) comes as its own UndecodableError and never refuses its
@@ -226,12 +238,12 @@ def decode_items(
     except UnicodeDecodeError as exc:
         raise UndecodableError(f"not UTF-8 (byte {exc.start})") from None
     try:
-        spans = _batch_spans(text, key, max_items)
+        spans = _batch_spans(text, key, limits, max_items)
     except json.JSONDecodeError as exc:
         where = f"line {exc.lineno} column {exc.colno}"
         raise UndecodableError(f"not JSON: {exc.msg} at {where}") from None
-    except RecursionError:
-        raise UndecodableError(f"nested deeper than {limits.max_depth} levels") from None
+    except RecursionError:  # deeper than the scanner goes: past every limit anyway
+        raise UndecodableError(f"an item nested deeper than {limits.max_depth} levels") from None
     return _items(text, spans, item_limits)
 
 
@@ -247,12 +259,12 @@ def _items(
             yield UndecodableError(exc.reason, field)
 
 
-def _batch_spans(text: str, key: str, max_items: int) -> list[tuple[int, int]]:
+def _batch_spans(text: str, key: str, limits: JsonLimits, max_items: int) -> list[tuple[int, int]]:
     at = _skip_space(text, 0)
     if text.startswith("[", at):
-        spans, at = _array_spans(text, at, max_items)
+        spans, at = _array_spans(text, at, limits, max_items)
     elif text.startswith("{", at):
-        spans, at = _member_spans(text, at, key, max_items)
+        spans, at = _member_spans(text, at, key, limits, max_items)
     else:
         raise _not_a_batch(f"neither an array of items nor an object with {key!r}")
     if _skip_space(text, at) != len(text):
@@ -279,7 +291,19 @@ def _next(text: str, at: int, expected: str) -> tuple[str, int]:
     return text[at], at + 1
 
 
-def _array_spans(text: str, at: int, max_items: int) -> tuple[list[tuple[int, int]], int]:
+def _span(text: str, at: int, limits: JsonLimits) -> int:
+    """Where the value starting at ``at`` ends; UndecodableError when it is nested deeper
+    than ``limits`` allow, so a batch of deep items costs one item, not all of them."""
+    _, end = _SPANS.raw_decode(text, at)
+    brackets = text.count("[", at, end) + text.count("{", at, end)
+    if brackets > limits.max_depth and not _depth_within(text[at:end].encode(), limits.max_depth):
+        raise UndecodableError(f"an item nested deeper than {limits.max_depth} levels")
+    return end
+
+
+def _array_spans(
+    text: str, at: int, limits: JsonLimits, max_items: int
+) -> tuple[list[tuple[int, int]], int]:
     """The spans of the items of the array opening at ``at``, and where the array ends."""
     spans: list[tuple[int, int]] = []
     at = _skip_space(text, at + 1)
@@ -288,7 +312,7 @@ def _array_spans(text: str, at: int, max_items: int) -> tuple[list[tuple[int, in
     while True:
         if len(spans) == max_items:  # refused before the rest is even scanned
             raise _not_a_batch(f"more than {max_items} items")
-        _, end = _SPANS.raw_decode(text, at)
+        end = _span(text, at, limits)
         spans.append((at, end))
         mark, at = _next(text, end, ",]")
         if mark == "]":
@@ -297,23 +321,29 @@ def _array_spans(text: str, at: int, max_items: int) -> tuple[list[tuple[int, in
 
 
 def _member_spans(
-    text: str, at: int, key: str, max_items: int
+    text: str, at: int, key: str, limits: JsonLimits, max_items: int
 ) -> tuple[list[tuple[int, int]], int]:
-    """The item spans of the array under ``key`` in the object opening at ``at``."""
+    """The item spans of the array under ``key`` in the object opening at ``at``; the
+    object's other members are held to every rule of ``decode_json``, though unused."""
     spans: list[tuple[int, int]] | None = None
+    names: set[str] = set()
     mark, at = _next(text, at + 1, '"}')
     while mark != "}":
         name, at = _SPANS.raw_decode(text, at - 1)  # the member name, from its quote
+        _check_text(name, "body")
+        if name in names:
+            raise UndecodableError(f"the member name {excerpt(name)} appears twice in an object")
+        names.add(name)
         _, at = _next(text, at, ":")
         at = _skip_space(text, at)
         if name == key:
-            if spans is not None:
-                raise UndecodableError(f"the member name {key!r} appears twice in an object")
             if not text.startswith("[", at):
                 raise _not_a_batch(f"{key!r} is not an array")
-            spans, at = _array_spans(text, at, max_items)
+            spans, at = _array_spans(text, at, limits, max_items)
         else:
-            _, at = _SPANS.raw_decode(text, at)  # another member: ignored
+            end = _span(text, at, limits)
+            decode_json(text[at:end], limits)  # another member: unused, but not unbounded
+            at = end
         mark, at = _next(text, at, ",}")
         if mark == ",":
             mark, at = _next(text, at, '"')

@@ -61,7 +61,7 @@ def validate_request(stock_id: str, currencies: Sequence[str]) -> tuple[str, ...
     """
     errors: list[FieldError] = []
     if not STOCK_ID.fullmatch(stock_id):
-        errors.append(FieldError("stockId", "must be 1-16 characters of A-Z a-z 0-9 . _ -"))
+        errors.append(FieldError("stock_id", "must be 1-16 characters of A-Z a-z 0-9 . _ -"))
     codes, currency_error = _parse_currencies(currencies)
     if currency_error is not None:
         errors.append(currency_error)

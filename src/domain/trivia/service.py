@@ -4,6 +4,7 @@ recorded play publishes (the quiz's board, the players' progress)."""
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
@@ -11,7 +12,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 from domain.leaderboards.errors import BoardExistsError, BoardNotFoundError
-from domain.leaderboards.model import Page, Policy
+from domain.leaderboards.model import MEMBER_KEY, Page, Policy, RankedEntry
 from domain.leaderboards.service import LeaderboardService, Submission
 from domain.shared.events import DomainEvent
 from domain.shared.idempotency import digest, run_once
@@ -63,6 +64,23 @@ BOARD_TOP = 10
 
 def board_key(quiz_id: str) -> str:
     return f"trivia-{quiz_id}"
+
+
+def board_member(player: str) -> tuple[str, dict[str, str]]:
+    """A player's member key on a quiz board, and the entry's display: the username itself
+    when a board can hold it, else a stable digest of it with the username as the display
+    ``name`` (usernames may hold any printable character; board keys may not)."""
+    if MEMBER_KEY.fullmatch(player):
+        return player, {}
+    return "player-" + hashlib.sha256(player.encode()).hexdigest()[:40], {"name": player}
+
+
+def _as_player(ranked: RankedEntry) -> RankedEntry:
+    """A board entry named by the player's username (members are usernames on the wire)."""
+    name = ranked.entry.display.get("name")
+    if name is None:
+        return ranked
+    return replace(ranked, entry=replace(ranked.entry, member=name, display={}))
 
 
 async def owned_quiz(quizzes: QuizStore, owner: str, quiz_id: str) -> Quiz:
@@ -204,7 +222,8 @@ class TriviaService:
                 key, Policy.FIRST if score.policy is LeaderboardPolicy.FIRST else Policy.BEST
             )
         achieved = from_millis(score.achieved_at)
-        await self._boards.submit(key, Submission(score.player, score.score, {}, achieved))
+        member, display = board_member(score.player)
+        await self._boards.submit(key, Submission(member, score.score, display, achieved))
 
     async def record_experience(self, event: DomainEvent) -> None:
         """Credit the player's experience, and the same to the author as a royalty, each once
@@ -219,9 +238,14 @@ class TriviaService:
         """The quiz's top 10 and the caller's own entry."""
         await self.game(quiz_id)
         try:
-            return await self._boards.page(board_key(quiz_id), BOARD_TOP, 0, me)
+            page = await self._boards.page(board_key(quiz_id), BOARD_TOP, 0, board_member(me)[0])
         except BoardNotFoundError:
             return Page(board_key(quiz_id), [], None, 0)  # nobody recorded yet
+        return replace(
+            page,
+            entries=[_as_player(e) for e in page.entries],
+            me=None if page.me is None else _as_player(page.me),
+        )
 
     async def progress(self, username: str) -> Progress:
         return await self._progress.get(username)

@@ -98,12 +98,11 @@ class RaceHandlers:
         for index, record in enumerate(records):
             data = record["kinesis"]["data"]
             try:
-                messages.append(
-                    (
-                        index,
-                        decode_message(base64.b64decode(data, validate=True), self._races.rules),
-                    )
-                )
+                message = decode_message(base64.b64decode(data, validate=True), self._races.rules)
+                refused = self._races.refusal(message)
+                if refused is not None:
+                    raise PoisonRecordError(refused)
+                messages.append((index, message))
             except (PoisonRecordError, binascii.Error, ValueError) as exc:
                 if not self._dead_letter(AGGREGATE_SOURCE, data, str(exc)):
                     stop = index

@@ -9,7 +9,11 @@
 - A route that declares its body in ``openapi_extra`` (``requestBody``) instead of a model
   gets the same media type and size checks, and decodes the body itself (a batch whose
   items are decoded one by one: ``decode_items``).
-- Any other route takes no body (415 when one is sent).
+- Any other route takes no body (415 when one is sent, announced by a header or, under
+  Mangum, which announces none, found in the request).
+- A body must arrive whole within ``BODY_SECONDS`` (408), so a slow sender holds nothing
+  for long; a route that needs a bearer token reads no body of a request that carries no
+  token at all: its 401 comes first.
 - ``HEAD`` is answered wherever ``GET`` is, without the body; a 405 names in ``Allow`` every
   method the path has (Starlette's names only the first route's).
 
@@ -21,12 +25,15 @@ plain-text 413, not the problem document every other error is.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi import HTTPException
+from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
-from starlette.requests import Request
+from fastapi.security.base import SecurityBase
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -34,7 +41,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from domain.shared.decoding import JsonLimits, JsonValue, TooLargeError, decode_json
 
 JSON = "application/json"
+JSON_ONLY = "The request body must be JSON (Content-Type: application/json)."
 LIMIT_KEY = "x-max-body-bytes"
+#: A body must have arrived whole within this many seconds (a 2 MiB one at 70 KB/s).
+BODY_SECONDS = 30
 _METHODS = ("DELETE", "GET", "PATCH", "POST", "PUT")
 
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
@@ -59,11 +69,20 @@ def declares_body(scope: Scope) -> bool:
     """Whether the request has a body (RFC 9112: a Content-Length other than 0, or a
     Transfer-Encoding), known from its headers without reading it."""
     for name, value in scope["headers"]:
-        if name == b"content-length" and value.strip() != b"0":
-            return True
+        if name == b"content-length":
+            length = value.strip()
+            return not length.isdigit() or int(length) > 0
         if name == b"transfer-encoding":
             return True
     return False
+
+
+async def carries_body(request: Request) -> bool:
+    """Whether a request the headers say has no body has one all the same: Mangum hands a
+    Lambda event's body on without a Content-Length (uvicorn never does)."""
+    if "aws.event" not in request.scope:
+        return False
+    return any([chunk async for chunk in request.stream()])
 
 
 def is_json(content_type: str | None) -> bool:
@@ -89,16 +108,30 @@ def too_large(limit: int) -> TooLargeError:
 
 
 async def read_body(request: Request, limit: int) -> bytes:
-    """The body, refused (413) as soon as it is known to pass ``limit`` bytes."""
+    """The body, refused (413) as soon as it is known to pass ``limit`` bytes, and (408) when
+    it has not arrived whole within ``BODY_SECONDS``."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise too_large(limit)
     body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise too_large(limit)
+    try:
+        async with asyncio.timeout(BODY_SECONDS):
+            async for chunk in request.stream():
+                body += chunk
+                if len(body) > limit:
+                    raise too_large(limit)
+    except TimeoutError:
+        raise HTTPException(408, f"The body did not arrive within {BODY_SECONDS} s.") from None
+    except ClientDisconnect:  # nobody is left to answer: not an error of ours
+        raise HTTPException(400, "The client went away before its body arrived.") from None
     return bytes(body)
+
+
+def secured(dependant: Dependant) -> bool:
+    """Whether the route's dependencies include a security scheme (a bearer token)."""
+    return isinstance(dependant.call, SecurityBase) or any(
+        secured(d) for d in dependant.dependencies
+    )
 
 
 class EdgeRoute(APIRoute):
@@ -110,7 +143,7 @@ class EdgeRoute(APIRoute):
         if self.body_field is None and "requestBody" not in extra:
 
             async def without_body(request: Request) -> Response:
-                if declares_body(request.scope):
+                if declares_body(request.scope) or await carries_body(request):
                     raise unsupported("This operation takes no request body.")
                 return await handler(request)
 
@@ -120,11 +153,19 @@ class EdgeRoute(APIRoute):
             raise TypeError(f"{self.path}: a route with a body declares body_limit(...)")
         limits = JsonLimits(limit)
         decode = self.body_field is not None  # else the route decodes its body itself
+        needs_token = secured(self.dependant)
 
         async def with_body(request: Request) -> Response:
-            if declares_body(request.scope) and not is_json(request.headers.get("content-type")):
-                raise unsupported("The request body must be JSON (Content-Type: application/json).")
+            if needs_token and "authorization" not in request.headers:
+                # No credentials at all: the 401 comes first, and no body of a stranger's
+                # is read.
+                return await handler(DecodedRequest(request, b"", None))
+            json_type = is_json(request.headers.get("content-type"))
+            if declares_body(request.scope) and not json_type:
+                raise unsupported(JSON_ONLY)
             body = await read_body(request, limit)
+            if body and not json_type:  # a body no header announced (Mangum)
+                raise unsupported(JSON_ONLY)
             value = decode_json(body, limits) if body and decode else None
             return await handler(DecodedRequest(request, body, value))
 

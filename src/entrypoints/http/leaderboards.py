@@ -18,7 +18,7 @@ def leaderboards_router(service: LeaderboardService) -> APIRouter:
 
     @router.get("/leaderboards/{board}", response_model=PageBody, responses=problems(401, 404, 503))
     async def get_leaderboard(
-        board: Annotated[str, Path(pattern=f"^{BOARD_KEY.pattern}$")],
+        board: Annotated[str, Path(pattern=f"^{BOARD_KEY.pattern}$", examples=["class-3"])],
         limit: Limit = 10,
         offset: Offset = 0,
         member: Annotated[

@@ -14,11 +14,28 @@ from typing import Any
 
 from fastapi import FastAPI
 
+from domain.shared.decoding import MAX_INTEGER
 from entrypoints.http.edge import LIMIT_KEY
 from entrypoints.http.errors import STATUS_DESCRIPTIONS
 from entrypoints.http.models.shared import Problem
 
 _PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+# Any JSON value the bounded decoder takes, as far as a schema can say it (nesting and the
+# length of number literals are bounded too: docs/edge.md).
+_BOUNDED = "#/components/schemas/BoundedJson"
+_BOUNDED_JSON = {
+    "description": "Any JSON value within the bounded decoder's limits: every number within "
+    "+/-(2**53 - 1), strings of Unicode scalar values, objects without duplicate names, "
+    "at most 32 levels deep.",
+    "anyOf": [
+        {"type": "null"},
+        {"type": "boolean"},
+        {"type": "string"},
+        {"type": "number", "minimum": -MAX_INTEGER, "maximum": MAX_INTEGER},
+        {"type": "array", "items": {"$ref": _BOUNDED}},
+        {"type": "object", "additionalProperties": {"$ref": _BOUNDED}},
+    ],
+}
 _HEADERS = {
     "401": {"WWW-Authenticate": {"required": True, "schema": {"type": "string"}}},
     "503": {"Retry-After": {"required": True, "schema": {"type": "string"}}},
@@ -65,4 +82,5 @@ def complete(spec: dict[str, Any]) -> dict[str, Any]:
     problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
     schemas.update(problem.pop("$defs", {}))
     schemas["Problem"] = problem
+    schemas["BoundedJson"] = _BOUNDED_JSON
     return spec

@@ -16,7 +16,7 @@ from entrypoints.http.models.orders import ItemBody, OrderBody, PlaceOrderInput
 #: 99 lines and a 1,000-character comment fit in a few kilobytes.
 ORDER_BODY_BYTES = 64 * 1024
 OrderId = Annotated[str, Path(max_length=64, pattern="^[A-Za-z0-9-]{1,64}$")]
-ItemId = Annotated[str, Path(pattern=f"^{ITEM.pattern}$")]
+ItemId = Annotated[str, Path(pattern=f"^{ITEM.pattern}$", examples=["ITEM001"])]
 
 
 def orders_router(service: OrderService) -> APIRouter:
@@ -29,7 +29,17 @@ def orders_router(service: OrderService) -> APIRouter:
         response_model_exclude_none=True,
         openapi_extra=body_limit(ORDER_BODY_BYTES),
         responses={
-            202: {"model": OrderBody, "description": "Handed to Step Functions; see Location"},
+            202: {
+                "model": OrderBody,
+                "description": "Handed to Step Functions: the order's state so far",
+                "headers": {
+                    "Location": {
+                        "required": True,
+                        "description": "The order, to read its outcome from",
+                        "schema": {"type": "string"},
+                    }
+                },
+            },
             **problems(409, 503),
         },
     )

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request, WebSocket
+from fastapi import APIRouter, Path, Request, WebSocket, WebSocketDisconnect
 
 from domain.leaderboards.model import RankedEntry
 from domain.races.errors import ClassNotFoundError
@@ -27,7 +27,7 @@ from entrypoints.http.models.races import (
 from entrypoints.http.models.shared import Limit, Offset, entry_body, page_fields
 from ports.races import StreamProducer
 
-ClassId = Annotated[int, Path(ge=0, le=MAX_ID)]
+ClassId = Annotated[int, Path(ge=0, le=MAX_ID, examples=[1])]
 RaceId = Annotated[int, Path(ge=0, le=MAX_ID, description="The race's slot number.")]
 
 
@@ -103,19 +103,26 @@ def races_router(
 
     @router.websocket("/ws/races/{class_id}")
     async def live_socket(websocket: WebSocket, class_id: ClassId) -> None:
-        """The live board of the class's current race, pushed every ``push_seconds``. What
-        the client sends is not read, only waited on: that is how a close is noticed."""
+        """The live board of the class's current race, pushed every ``push_seconds``,
+        whatever the client sends: its frames are received (that is how a close is
+        noticed) and dropped, so they never make the server push faster."""
         await websocket.accept()
-        while True:
-            try:
-                race = await service.current_live(class_id)
-            except ClassNotFoundError as exc:
-                await websocket.close(code=1008, reason=exc.detail)
-                return
-            await websocket.send_json(live_snapshot(race))
-            with contextlib.suppress(TimeoutError):
-                message = await asyncio.wait_for(websocket.receive(), timeout=push_seconds)
-                if message["type"] == "websocket.disconnect":
+        loop = asyncio.get_running_loop()
+        try:
+            while True:
+                try:
+                    race = await service.current_live(class_id)
+                except ClassNotFoundError as exc:
+                    await websocket.close(code=1008, reason=exc.detail)
                     return
+                await websocket.send_json(live_snapshot(race))
+                due = loop.time() + push_seconds
+                while (left := due - loop.time()) > 0:
+                    with contextlib.suppress(TimeoutError):
+                        message = await asyncio.wait_for(websocket.receive(), timeout=left)
+                        if message["type"] == "websocket.disconnect":
+                            return
+        except WebSocketDisconnect:  # closed while a board was being sent
+            return
 
     return router

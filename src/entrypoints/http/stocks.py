@@ -22,7 +22,7 @@ _PARAMETERS = [
         "in": "path",
         "required": True,
         "description": "1-16 characters of A-Z a-z 0-9 . _ - (case-sensitive)",
-        "schema": {"type": "string", "pattern": f"^{STOCK_ID.pattern}$"},
+        "schema": {"type": "string", "pattern": f"^{STOCK_ID.pattern}$", "examples": ["AMZN"]},
     },
     {
         "name": "currencies",

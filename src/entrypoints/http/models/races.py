@@ -21,11 +21,11 @@ from domain.races.model import (
     RaceRules,
 )
 from domain.races.service import IngestReport
-from entrypoints.http.models.shared import EntryBody, ResponseModel
+from entrypoints.http.models.shared import UNKNOWN_FIELDS, EntryBody, ResponseModel
 
 MAX_BATCH = 10_000
-#: 10,000 messages of the simulator's ~200 bytes, with room to spare.
-MAX_BATCH_BYTES = 4 * 1024 * 1024
+#: 10,000 messages of the simulator's ~200 bytes (a larger batch is split by its sender).
+MAX_BATCH_BYTES = 2 * 1024 * 1024
 
 
 def message_schema(rules: RaceRules) -> dict[str, Any]:
@@ -37,6 +37,7 @@ def message_schema(rules: RaceRules) -> dict[str, Any]:
         "description": "One second of one racer. Unknown fields are ignored; a message that "
         "breaks a rule is rejected alone, named by its index in the answer's errors.",
         "required": ["classId", "raceId", "racerId", "second", "cadence", "resistance"],
+        **UNKNOWN_FIELDS,
         "properties": {
             "classId": {"type": "integer", "enum": list(rules.classes)},
             "raceId": {**ids, "description": "floor(epoch ms / (RACE_SECONDS x 1000))"},
@@ -55,7 +56,12 @@ def batch_body(rules: RaceRules) -> dict[str, Any]:
     """The OpenAPI request body of ``POST /races/events``: at most ``MAX_BATCH`` messages, as
     an array or under ``messages`` (the route decodes it itself, message by message)."""
     batch = {"type": "array", "maxItems": MAX_BATCH, "items": message_schema(rules)}
-    envelope = {"type": "object", "required": ["messages"], "properties": {"messages": batch}}
+    envelope = {
+        "type": "object",
+        "required": ["messages"],
+        "properties": {"messages": batch},
+        **UNKNOWN_FIELDS,
+    }
     return {
         "required": True,
         "description": f"At most {MAX_BATCH:,} device messages, as an array or in an "

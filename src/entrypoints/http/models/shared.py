@@ -18,16 +18,30 @@ from pydantic import (
     GetJsonSchemaHandler,
 )
 from pydantic.alias_generators import to_camel
+from pydantic.config import JsonDict
 from pydantic_core import PydanticCustomError, core_schema
 
 from domain.leaderboards.model import MAX_LIMIT, MAX_OFFSET, Page, RankedEntry
 
+#: What the document says of the unknown fields of a request body (ignored, but decoded and
+#: bounded like the rest): any JSON value the bounded decoder takes (``BoundedJson``, added to
+#: the document by ``entrypoints.http.openapi``).
+UNKNOWN_FIELDS: JsonDict = {"additionalProperties": {"$ref": "#/components/schemas/BoundedJson"}}
+
+
+def _title(name: str, _: object) -> str:
+    # A field's title in the document from its Python name: "Request token", not pydantic's
+    # "Requesttoken" from the camelCase alias.
+    return name.replace("_", " ").capitalize()
+
 
 class RequestModel(BaseModel):
-    """A request body: strict types (no "1" for 1, no 1.0 for an integer), camelCase names,
-    unknown fields ignored and never used."""
+    """A request body: strict types (no "1" for 1, no true for 1; a whole 2.0 may stand for
+    2 where a model says so), camelCase names, unknown fields ignored and never used."""
 
     model_config = ConfigDict(
+        json_schema_extra=UNKNOWN_FIELDS,
+        field_title_generator=_title,
         strict=True,
         extra="ignore",
         frozen=True,
@@ -46,6 +60,7 @@ class ResponseModel(BaseModel):
         # FastAPI wraps a body's model in its own field information, which a deferred build
         # warns about.
         defer_build=True,
+        field_title_generator=_title,
         frozen=True,
         alias_generator=to_camel,
         validate_by_name=True,
@@ -126,9 +141,9 @@ class ExactDecimal:
         }
 
 
-def _whole(value: object) -> object:
-    # JSON Schema's "integer" admits 2.0 (and clients send it): a whole Decimal is an int.
-    # The bounded decoder has already kept its size small enough to convert.
+def whole(value: object) -> object:
+    """``value`` as an int when it is a whole Decimal: JSON Schema's "integer" admits 2.0
+    (and clients send it). The bounded decoder has kept its size small enough to convert."""
     if type(value) is Decimal and value.is_finite() and value == value.to_integral_value():
         return int(value)
     return value
@@ -136,7 +151,7 @@ def _whole(value: object) -> object:
 
 #: ``Annotated[int, Field(ge=..., le=...), WHOLE]``: an integer, also written as 2.0 (never
 #: true); the Field comes first, so the schema carries the bounds.
-WHOLE = BeforeValidator(_whole)
+WHOLE = BeforeValidator(whole)
 #: A ``pattern`` for text that must hold a character other than white space (searched).
 NOT_BLANK = r"\S"
 

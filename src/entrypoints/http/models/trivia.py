@@ -1,10 +1,12 @@
 """Wire models of the trivia context. Identity is never a field: it is the bearer token's."""
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.config import JsonDict
+from pydantic_core import PydanticCustomError, core_schema
 
 from domain.trivia.market import MAX_PRICE, MAX_REQUEST_TOKEN, Grant, Listing, coins
 from domain.trivia.model import (
@@ -26,10 +28,12 @@ from domain.trivia.model import (
 from domain.trivia.progress import Progress
 from entrypoints.http.models.shared import (
     NOT_BLANK,
+    UNKNOWN_FIELDS,
     WHOLE,
     ExactDecimal,
     RequestModel,
     ResponseModel,
+    whole,
 )
 
 #: Quiz ids: 32 hexadecimal digits, or the demo games' ``demo-<n>`` (never ``mine``); listing
@@ -60,21 +64,64 @@ Round = Annotated[int, Field(ge=1, le=MAX_ROUND), WHOLE]
 QuestionNumber = Annotated[
     int, Field(ge=1, le=MAX_QUESTIONS, description="1-based; at most the quiz's count."), WHOLE
 ]
-Given = Annotated[str, Field(max_length=LIMITS["answer"])]
-#: A quiz question is one of two kinds: the schema says which fields each needs.
+
+
+@dataclass(frozen=True, slots=True)
+class GivenAnswer:
+    """``Annotated[int | str, GivenAnswer()]``: an option's 0-based index (a whole number,
+    never true) or the text of an open answer, as one field: a refusal names the field, not
+    a branch of a union."""
+
+    def check(self, value: object) -> int | str:
+        if isinstance(value, str) and len(value) <= LIMITS["answer"]:
+            return value
+        number = whole(value)
+        if type(number) is int and 0 <= number < MAX_OPTIONS:
+            return number
+        raise PydanticCustomError(
+            "answer",
+            f"an option's index from 0 to {MAX_OPTIONS - 1}, or a text of at most "
+            f"{LIMITS['answer']} characters",
+        )
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> Any:
+        return core_schema.no_info_plain_validator_function(self.check)
+
+    def __get_pydantic_json_schema__(
+        self, schema: Any, handler: GetJsonSchemaHandler
+    ) -> dict[str, Any]:
+        return {
+            "description": "An option's 0-based index, or the text of an open answer.",
+            "anyOf": [
+                {"type": "integer", "minimum": 0, "maximum": MAX_OPTIONS - 1},
+                {"type": "string", "maxLength": LIMITS["answer"]},
+            ],
+        }
+
+
+#: A quiz question is one of two kinds: the schema says which fields each needs (a field that
+#: is null counts as absent, as the model reads it).
+_OPTIONS: JsonDict = {"required": ["options"], "properties": {"options": {"type": "array"}}}
 _QUESTION_KINDS: JsonDict = {
-    "anyOf": [{"required": ["options", "correct"]}, {"required": ["answer"]}],
-    "not": {
-        "anyOf": [{"required": ["options", "answer"]}, {"required": ["options", "alternatives"]}]
-    },
-}
+    "anyOf": [
+        {"required": ["options", "correct"], "properties": {
+            "options": {"type": "array"}, "correct": {"type": "integer"}}},
+        {"required": ["answer"], "properties": {"answer": {"type": "string"}}},
+    ],
+    "not": {"anyOf": [
+        {"allOf": [_OPTIONS, {"required": ["answer"], "properties": {
+            "answer": {"type": "string"}}}]},
+        {"allOf": [_OPTIONS, {"required": ["alternatives"], "properties": {
+            "alternatives": {"type": "array", "minItems": 1}}}]},
+    ]},
+}  # fmt: skip
 
 
 class QuestionInput(RequestModel):
     """Multiple choice (``options`` and the 0-based index ``correct`` of the right one) or
     open (an ``answer`` and accepted ``alternatives``, matched trimmed and ignoring case)."""
 
-    model_config = ConfigDict(json_schema_extra=_QUESTION_KINDS)
+    model_config = ConfigDict(json_schema_extra={**UNKNOWN_FIELDS, **_QUESTION_KINDS})
 
     text: QuestionText
     options: (
@@ -126,9 +173,7 @@ class QuizInput(RequestModel):
 
 class AnswerInput(RequestModel):
     question_number: QuestionNumber
-    answer: OptionIndex | Given = Field(
-        description="An option's 0-based index, or the text of an open answer."
-    )
+    answer: Annotated[int | str, GivenAnswer()]
 
 
 class AnswersInput(RequestModel):

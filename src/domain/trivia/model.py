@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
+from typing import NamedTuple
 
 from domain.shared.errors import FieldError
 from domain.trivia.errors import InvalidCursorError, InvalidQuizError, InvalidResponsesError
@@ -214,9 +215,10 @@ def checked_quiz(content: QuizContent) -> QuizContent:
 # -- playing ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Response:
-    """A player's answer to one question: an option's index, or a text."""
+class Response(NamedTuple):
+    """A player's answer to one question: an option's index, or a text. (A named tuple: a
+    play carries up to 100 of them, and a frozen dataclass costs five times as much to
+    make.)"""
 
     question_number: int
     answer: int | str

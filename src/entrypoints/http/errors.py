@@ -42,6 +42,7 @@ STATUS_DESCRIPTIONS = {
     401: "Missing or invalid credentials (see WWW-Authenticate)",
     403: "The caller may not do this",
     404: "Unknown resource",
+    408: "The body did not arrive within 30 seconds",
     409: "Conflicts with the resource's current state",
     413: "The body is larger than this operation's limit",
     415: "A body that is not JSON (Content-Type: application/json), or one where none is taken",

@@ -3,7 +3,7 @@
 FastAPI describes bodies, parameters and success answers from the routes' models. This adds
 what the edge does to every operation, in one place: each error status answers an RFC 9457
 problem document as ``application/problem+json`` (FastAPI would say ``application/json``
-and its own validation-error shape); operations with a body also answer 413, 415 and 422,
+and its own validation-error shape); operations with a body also answer 408, 413, 415, 422,
 and say their body limit (also as ``x-max-body-bytes``); operations with parameters 422;
 any may answer 500 (``Retry-After`` is declared on 503, ``WWW-Authenticate`` on 401).
 """
@@ -66,7 +66,7 @@ def complete(spec: dict[str, Any]) -> dict[str, Any]:
                 body, limit = operation["requestBody"], operation[LIMIT_KEY]
                 said = body.get("description", "")
                 body["description"] = f"{said} At most {limit:,} bytes.".strip()
-                statuses |= {413, 415, 422}
+                statuses |= {408, 413, 415, 422}
             if operation.get("parameters"):
                 statuses.add(422)
             for added in statuses:  # FastAPI's own 422 ("Validation Error") is replaced too

@@ -97,12 +97,13 @@ WS_MAX_BYTES = 4096
 def _serve(settings: Settings, host: str, port: int) -> int:
     import uvicorn
 
-    from entrypoints.http.app import create_app
+    from entrypoints.http.app import create_app, freeze_startup_heap
 
     services = bootstrap(settings)
     if services.dev_identity is not None:
         services.dev_identity().private_key()  # the shared key file exists from the start
     app = create_app(services)
+    freeze_startup_heap()
     # log_config=None keeps the JSON logging the composition root configured. No route reads
     # what a WebSocket client sends: its frames are capped at 4 KiB (uvicorn's default 16 MiB).
     uvicorn.run(app, host=host, port=port, log_config=None, ws_max_size=WS_MAX_BYTES)

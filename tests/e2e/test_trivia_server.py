@@ -14,6 +14,7 @@ import jwt
 import pytest
 
 from adapters.jwt.trivia import DevIdentityProvider
+from entrypoints.http.models.trivia import ScoredPlayBody
 from tests.support.services import (
     DEV_KEY_FILE,
     base_env,
@@ -75,6 +76,8 @@ def test_a_player_lists_plays_and_sees_the_answers_only_after(server: str) -> No
         assert [a["answer"] for a in body["answers"]] == ["Canberra", 1, "Bern", 2]
         assert body["answers"][2]["followUp"] == "Officially the 'federal city'."
         assert body["recorded"] is True
+        # The route writes this JSON itself (its hot path); it must be the documented model.
+        assert ScoredPlayBody.model_validate(body).model_dump(mode="json") == body
 
 
 def test_moments_after_a_play_the_player_is_on_the_board_with_experience(server: str) -> None:

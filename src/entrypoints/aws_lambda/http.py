@@ -7,7 +7,7 @@ from mangum import Mangum
 from mangum.adapter import DEFAULT_TEXT_MIME_TYPES
 
 from entrypoints.bootstrap import bootstrap
-from entrypoints.http.app import create_app
+from entrypoints.http.app import create_app, freeze_startup_heap
 
 handler = Mangum(
     create_app(bootstrap()),
@@ -17,3 +17,4 @@ handler = Mangum(
     # without binary media types would hand clients the base64 string.
     text_mime_types=[*DEFAULT_TEXT_MIME_TYPES, "application/problem+json"],
 )
+freeze_startup_heap()

@@ -5,6 +5,7 @@ uvicorn stops accepting connections on SIGTERM, lets in-flight requests finish (
 """
 
 from entrypoints.bootstrap import bootstrap
-from entrypoints.http.app import create_app
+from entrypoints.http.app import create_app, freeze_startup_heap
 
 app = create_app(bootstrap())
+freeze_startup_heap()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import re
 import uuid
@@ -170,3 +171,12 @@ def install_docs(app: FastAPI) -> None:
     @app.get(redirect, include_in_schema=False)
     async def docs_redirect() -> HTMLResponse:
         return get_swagger_ui_oauth2_redirect_html()
+
+
+def freeze_startup_heap() -> None:
+    """Exclude every object alive now (modules, routes, models, clients, demo data: all kept
+    for the life of the process) from garbage collection. A serving process calls this once
+    its app is built: each later collection then walks only what requests allocate. Measured
+    on ``POST /games/{id}/answers``: 12% fewer instructions a request (docs/benchmarks.md).
+    No collection first: it would cost a Lambda cold start more than the garbage it frees."""
+    gc.freeze()

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
+from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.convertors import StringConvertor, register_url_convertor
 
@@ -145,10 +146,10 @@ def trivia_router(
         responses=problems(404),
         openapi_extra=body_limit(ANSWERS_BODY_BYTES),
     )
-    async def answers(quiz_id: QuizId, play: AnswersInput, me: Player) -> ScoredPlayBody:
+    async def answers(quiz_id: QuizId, play: AnswersInput, me: Player) -> JSONResponse:
         """Score your answers; the answer board tells what was right."""
         scored, recorded = await service.play(me, quiz_id, play.answers())
-        return ScoredPlayBody.of(scored, recorded)
+        return ScoredPlayBody.response(scored, recorded)
 
     @router.get(
         "/games/{quiz_id:quiz_id}/leaderboard", response_model=PageBody, responses=problems(404)

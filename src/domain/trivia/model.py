@@ -229,15 +229,15 @@ def answers_by_number(responses: Sequence[Response], total: int) -> dict[int, in
     ``total`` or answered twice (named by the response's index)."""
     errors: list[FieldError] = []
     answers: dict[int, int | str] = {}
-    for index, response in enumerate(responses):
+    for index, (number, answer) in enumerate(responses):
+        if 1 <= number <= total and number not in answers:
+            answers[number] = answer
+            continue
         where = f"responses[{index}].questionNumber"
-        number = response.question_number
-        if not 1 <= number <= total:
-            errors.append(FieldError(where, f"an integer from 1 to {total}"))
-        elif number in answers:
+        if number in answers:
             errors.append(FieldError(where, "answered twice"))
         else:
-            answers[number] = response.answer
+            errors.append(FieldError(where, f"an integer from 1 to {total}"))
     if errors:
         raise InvalidResponsesError("The responses are not valid.", tuple(errors))
     return answers

@@ -177,6 +177,6 @@ def freeze_startup_heap() -> None:
     """Exclude every object alive now (modules, routes, models, clients, demo data: all kept
     for the life of the process) from garbage collection. A serving process calls this once
     its app is built: each later collection then walks only what requests allocate. Measured
-    on ``POST /games/{id}/answers``: 12% fewer instructions a request (docs/benchmarks.md).
+    on ``POST /games/{id}/answers``: 11% fewer instructions a request (docs/benchmarks.md).
     No collection first: it would cost a Lambda cold start more than the garbage it frees."""
     gc.freeze()

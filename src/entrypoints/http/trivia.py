@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response as HTTPResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.convertors import StringConvertor, register_url_convertor
 
@@ -146,7 +146,7 @@ def trivia_router(
         responses=problems(404),
         openapi_extra=body_limit(ANSWERS_BODY_BYTES),
     )
-    async def answers(quiz_id: QuizId, play: AnswersInput, me: Player) -> JSONResponse:
+    async def answers(quiz_id: QuizId, play: AnswersInput, me: Player) -> HTTPResponse:
         """Score your answers; the answer board tells what was right."""
         scored, recorded = await service.play(me, quiz_id, play.answers())
         return ScoredPlayBody.response(scored, recorded)

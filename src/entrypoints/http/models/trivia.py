@@ -4,10 +4,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, Any, Literal, Self
 
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response as HTTPResponse
 from pydantic import ConfigDict, Field, GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.config import JsonDict
-from pydantic_core import PydanticCustomError, core_schema
+from pydantic_core import PydanticCustomError, core_schema, to_json
 
 from domain.trivia.market import MAX_PRICE, MAX_REQUEST_TOKEN, Grant, Listing, coins
 from domain.trivia.model import (
@@ -183,7 +183,10 @@ class AnswersInput(RequestModel):
     responses: Annotated[list[AnswerInput], Field(max_length=MAX_QUESTIONS)]
 
     def answers(self) -> list[Response]:
-        return [Response(r.question_number, r.answer) for r in self.responses]
+        # tuple.__new__ makes each named tuple without a call of its Python-level __new__:
+        # up to 100 a play, on trivia's hot route.
+        new = tuple.__new__
+        return [new(Response, (r.question_number, r.answer)) for r in self.responses]
 
 
 class GrantInput(RequestModel):
@@ -347,28 +350,28 @@ class ScoredPlayBody(ResponseModel):
     recorded: bool = Field(description="False for the author's own play (not on the board).")
 
     @staticmethod
-    def response(scored: ScoredPlay, recorded: bool) -> JSONResponse:
+    def response(scored: ScoredPlay, recorded: bool) -> HTTPResponse:
         """The answer, written straight to JSON in this model's wire names: this is trivia's
         hot route, and building and serializing the model cost about a tenth of a request
-        (tests/unit/test_trivia_http.py holds this JSON to the model)."""
-        return JSONResponse(
-            {
-                "score": format(scored.score, "f"),
-                "correct": scored.correct,
-                "total": scored.total,
-                "answers": [
-                    {
-                        "questionNumber": row.number,
-                        "given": row.given,
-                        "correct": row.correct,
-                        "answer": row.answer,
-                        "followUp": row.follow_up,
-                    }
-                    for row in scored.answers
-                ],
-                "recorded": recorded,
-            }
-        )
+        (tests/e2e/test_trivia_server.py holds this JSON to the model)."""
+        body = {
+            "score": format(scored.score, "f"),
+            "correct": scored.correct,
+            "total": scored.total,
+            "answers": [
+                {
+                    "questionNumber": row.number,
+                    "given": row.given,
+                    "correct": row.correct,
+                    "answer": row.answer,
+                    "followUp": row.follow_up,
+                }
+                for row in scored.answers
+            ],
+            "recorded": recorded,
+        }
+        # pydantic's serializer writes this JSON about four times faster than json.dumps.
+        return HTTPResponse(to_json(body), media_type="application/json")
 
 
 class ProgressBody(ResponseModel):

@@ -271,12 +271,12 @@ class RaceStreamConsumer:
 def _valid(records: list[ShardRecord], services: Services) -> list[DeviceMessage]:
     """The records' valid messages (poison and refused ones were dead-lettered by the
     handler)."""
-    messages = []
+    messages, now_ms = [], services.races.now_ms()
     for r in records:
         try:
             message = decode_message(r.data, services.races.rules)
         except PoisonRecordError:
             continue
-        if services.races.refusal(message) is None:
+        if services.races.refusal(message, now_ms) is None:
             messages.append(message)
     return messages

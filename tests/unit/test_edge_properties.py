@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
@@ -24,6 +24,7 @@ from domain.leaderboards.errors import InvalidLeaderboardRequestError
 from domain.leaderboards.model import check_board_key, check_member, check_score
 from domain.races.errors import PoisonRecordError
 from domain.races.model import MAX_ID, DeviceMessage, RaceRules, decode_message, parse_message
+from domain.shared import decoding
 from domain.shared.decoding import (
     MAX_INTEGER,
     JsonLimits,
@@ -149,6 +150,31 @@ def test_what_the_decoder_accepts_reads_back_exactly(value: Any) -> None:
     except UndecodableError:
         return  # e.g. an integer beyond 2**53: refused, not rounded
     assert decoded == json.loads(text, parse_float=Decimal)
+
+
+number_literals = st.from_regex(
+    r"-?(0|[1-9][0-9]{0,40})(\.[0-9]{1,40})?([eE][-+]?[0-9]{1,4})?", fullmatch=True
+)
+
+
+@EDGE
+@given(st.lists(number_literals, min_size=1, max_size=4))
+@example(["12345678901234567.5"])  # a float past 2**53: refused by both
+@example(["83.27000000000000001", "1" + "0" * 15])
+def test_the_fast_decoder_is_taken_only_where_it_decides_as_the_checked_one(
+    literals: list[str],
+) -> None:
+    data = ("[" + ",".join(literals) + "]").encode()
+    if decoding._needs_checks(data):
+        return
+
+    def outcome(decoder: Any) -> Any:
+        try:
+            return decoder.decode(data.decode())
+        except Exception as exc:  # either decoder's refusal: compared by kind
+            return type(exc)
+
+    assert outcome(decoding._FAST) == outcome(decoding._CHECKED)
 
 
 @EDGE

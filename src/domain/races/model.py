@@ -113,16 +113,15 @@ def parse_message(raw: JsonValue, rules: RaceRules) -> DeviceMessage:
 
     def integer(name: str, low: int, high: int) -> int:
         value = raw.get(name)
-        bounds = f"{name}: must be {low}..{high}"
         if type(value) is int:  # the common case first (and never a bool)
             if low <= value <= high:
                 return value
-            raise PoisonRecordError(bounds)
+            raise PoisonRecordError(f"{name}: must be {low}..{high}")
         if not isinstance(value, Decimal):
             raise PoisonRecordError(f"{name}: required integer")
         # Bounds are compared before any conversion, so no huge value is ever converted.
         if not low <= value <= high:
-            raise PoisonRecordError(bounds)
+            raise PoisonRecordError(f"{name}: must be {low}..{high}")
         if value != value.to_integral_value():
             raise PoisonRecordError(f"{name}: must be a whole number")
         return int(value)

@@ -73,10 +73,11 @@ class RaceService:
         self._clock = clock
         self.rules = rules or RaceRules()
 
-    def refusal(self, message: DeviceMessage) -> str | None:
+    def refusal(self, message: DeviceMessage, now_ms: int | None = None) -> str | None:
         """Why a valid message is not taken now (its race is not one of the last
-        ``LATE_DAYS`` days or the next slot), or None."""
-        if self.rules.admits(message.race_id, self._now_ms()):
+        ``LATE_DAYS`` days or the next slot), or None; ``now_ms`` (from ``now_ms()``) saves
+        reading the clock for every message of a batch."""
+        if self.rules.admits(message.race_id, self.now_ms() if now_ms is None else now_ms):
             return None
         return f"raceId: not a race of the last {LATE_DAYS} days or the next slot"
 
@@ -86,7 +87,7 @@ class RaceService:
         rejects its neighbours. A batch carries messages of at most two races per class
         (the current and the previous one); messages of further races are rejected, so no
         batch costs more than a few races' work."""
-        report, messages = IngestReport(), []
+        report, messages, now_ms = IngestReport(), [], self.now_ms()
         races: set[tuple[int, int]] = set()
         most = 2 * len(self.rules.classes)
         for index, item in enumerate(raw):
@@ -94,7 +95,7 @@ class RaceService:
                 if isinstance(item, UndecodableError):
                     raise PoisonRecordError(item.reason)
                 message = parse_message(item, self.rules)
-                refused = self.refusal(message)
+                refused = self.refusal(message, now_ms)
                 race = (message.class_id, message.race_id)
                 if refused is None and race not in races and len(races) == most:
                     refused = f"raceId: more than {most} races in one batch"
@@ -127,7 +128,7 @@ class RaceService:
             def change(race: LiveRace, batch: list[DeviceMessage] = batch) -> None:
                 for m in batch:
                     race.count(m, self.rules)
-                if self.rules.past_grace(race.race_id, self._now_ms()):
+                if self.rules.past_grace(race.race_id, self.now_ms()):
                     race.finish_all()
 
             before, race = await self._update(class_id, race_id, change)
@@ -141,7 +142,7 @@ class RaceService:
         next sweep; it never stops the others."""
         swept = []
         for race in await self._races.unfinished():
-            if not self.rules.past_grace(race.race_id, self._now_ms()):
+            if not self.rules.past_grace(race.race_id, self.now_ms()):
                 continue
             try:
                 _, done = await self._update(race.class_id, race.race_id, LiveRace.finish_all)
@@ -167,7 +168,7 @@ class RaceService:
                 history = history or ClassHistory(class_id, self.rules.race_seconds)
                 if not history.merge(batch):
                     break
-                history.updated_at = self._now_ms()
+                history.updated_at = self.now_ms()
                 try:
                     await self._history.save(history, version)
                     break
@@ -189,7 +190,7 @@ class RaceService:
         """The live board of the class's race now: the current slot's, else the previous
         slot's while it may still finish, else the current slot's empty board."""
         self._check_class(class_id)
-        now = self._now_ms()
+        now = self.now_ms()
         race_id = self.rules.slot(now)
         race = await self._races.live(class_id, race_id)
         if race is None and race_id > 0 and not self.rules.past_grace(race_id - 1, now):
@@ -292,7 +293,8 @@ class RaceService:
         if class_id not in self.rules.classes:
             raise ClassNotFoundError(class_id)
 
-    def _now_ms(self) -> int:
+    def now_ms(self) -> int:
+        """The service clock's time, epoch milliseconds."""
         return to_millis(self._clock.now())
 
     @staticmethod

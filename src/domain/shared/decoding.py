@@ -114,21 +114,43 @@ def _object(pairs: list[tuple[str, JsonValue]]) -> dict[str, JsonValue]:
 
 # Two decoders that accept exactly the same: the checked one converts every number through
 # the checks above; the fast one (about half the cost) leaves numbers to the C scanner and is
-# used only when no literal in the text can break a bound: no run of 16 or more digits and no
-# exponent (so every number is below 10**15 and every literal short).
+# used only when no literal in the text can break a bound: no exponent, no integer part of
+# 16 or more digits (so every number is below 10**16) and no literal past 64 characters.
 _CHECKED = json.JSONDecoder(
     object_pairs_hook=_object, parse_int=_integer, parse_float=_decimal, parse_constant=_constant
 )
 _FAST = json.JSONDecoder(object_pairs_hook=_object, parse_float=Decimal, parse_constant=_constant)
-# Digits to "0", "E" to "e", "+" to "-": a byte-level view of the number literals, searched
-# in C (a regular expression costs more than the decoding it would save).
-_NUMBER_SHAPES = bytes.maketrans(b"123456789E+", b"000000000e-")
+
+
+def _table(groups: dict[bytes, bytes], other: bytes) -> bytes:
+    table = bytearray(other * 256)
+    for members, shape in groups.items():
+        for member in members:
+            table[member] = shape[0]
+    return bytes(table)
+
+
+# Byte-level views of the text, searched in C (a regular expression costs more than the
+# decoding it would save). Shapes: digits "0", exponent letters "e", signs "-", the points,
+# and ":" for every byte a number may follow (":", ",", "[", white space); all else "x", so
+# that a hexadecimal id in a string ("5e2c") never looks like a number.
+_SHAPES = _table(
+    {b"0123456789": b"0", b".": b".", b"eE": b"e", b"+-": b"-", b":,[ \t\n\r": b":"}, b"x"
+)
+_LITERALS = _table({b"0123456789.eE+-": b"0"}, b"x")
+_TOO_LONG = b"0" * (MAX_NUMBER_CHARS + 1)
+_LONG_INTEGER = (b":" + b"0" * 16, b":-" + b"0" * 16)
 
 
 def _needs_checks(data: bytes) -> bool:
-    # "0e0" is also found in strings (a hexadecimal id): they take the checked way, no harm.
-    shapes = data.translate(_NUMBER_SHAPES)
-    return b"0" * 16 in shapes or b"0e0" in shapes or b"0e-0" in shapes
+    if _TOO_LONG in data.translate(_LITERALS):
+        return True  # a literal (or a string that looks like one) past the length limit
+    shape = b":" + data.translate(_SHAPES)
+    if _LONG_INTEGER[0] in shape or _LONG_INTEGER[1] in shape:
+        return True
+    # An exponent is a run of digits, points and signs from ":" to an "e": with those deleted,
+    # ":e". In a string an opening quote ("x") stands between.
+    return b":e" in shape.translate(None, b"0.-")
 
 
 # A lone surrogate can only come from a \u escape: strict UTF-8 decoding refuses encoded ones.

@@ -95,11 +95,12 @@ class RaceHandlers:
         windowed = "window" in event or "isFinalInvokeForWindow" in event
         messages: list[tuple[int, DeviceMessage]] = []  # (index in the batch, message)
         stop = len(records)  # records from here on could not be handled (dead letters down)
+        now_ms = self._races.now_ms()
         for index, record in enumerate(records):
             data = record["kinesis"]["data"]
             try:
                 message = decode_message(base64.b64decode(data, validate=True), self._races.rules)
-                refused = self._races.refusal(message)
+                refused = self._races.refusal(message, now_ms)
                 if refused is not None:
                     raise PoisonRecordError(refused)
                 messages.append((index, message))

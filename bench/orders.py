@@ -22,7 +22,7 @@ import httpx
 
 from adapters.memory.orders import DEMO_CATALOGUE, InMemoryInventory
 from domain.orders.model import OrderLine, PlaceOrderRequest, RequestedLine
-from entrypoints.bootstrap import bootstrap
+from entrypoints.composition import compose
 from entrypoints.settings import Settings
 from tests.support.fake_payments import FakePaymentProvider
 from tests.support.services import (
@@ -43,7 +43,7 @@ def request(token: str) -> PlaceOrderRequest:
 
 
 async def saga_rate(count: int) -> float:
-    services = bootstrap(Settings(log_level="WARNING"))  # the embedded default: all in memory
+    services = compose(Settings(log_level="WARNING"))  # the embedded default: all in memory
     start = time.perf_counter()
     for i in range(count):
         order = await services.orders.place(request(f"t{i}"))

@@ -22,7 +22,6 @@ import base64
 import json
 import statistics
 import time
-from dataclasses import replace
 from typing import Any
 
 from adapters.memory.leaderboards import InMemoryLeaderboardStore
@@ -33,7 +32,7 @@ from domain.leaderboards.service import LeaderboardService
 from domain.races.model import RaceRules, message_json
 from domain.races.service import RaceService
 from entrypoints.aws_lambda.races import RaceHandlers
-from entrypoints.bootstrap import bootstrap
+from entrypoints.composition import compose
 from entrypoints.race_simulator import make_racers, race_messages
 from entrypoints.settings import Settings
 
@@ -67,7 +66,8 @@ def handler_seconds(batch_events: list[dict[str, Any]]) -> float:
         InMemoryLiveNotifier(),
         clock,
     )
-    services = replace(bootstrap(Settings()), races=races, dead_letters=InMemoryDeadLetters())
+    services = compose(Settings())
+    services.races, services.dead_letters = races, InMemoryDeadLetters()
     handlers = RaceHandlers(services, loop.run_until_complete)
     start = time.perf_counter()
     for event in batch_events:

@@ -78,3 +78,28 @@ def test_context_independence_contract_refuses_cross_context_imports() -> None:
         ("adapters.dynamodb.stocks", "domain.stocks.model"),
     ]:
         assert contract.check(graph((importer, imported)), verbose=False).kept
+
+
+def test_the_adapter_import_contract_covers_every_entrypoint_module() -> None:
+    """A new entrypoint module is either under the contract or part of the composition."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
+    (contract,) = [c for c in config["contracts"] if c["name"].startswith("Outside adapters")]
+    composing = {"composition", "provisioning"}
+    modules = {
+        p.stem for p in (ROOT / "src" / "entrypoints").iterdir()
+        if (p.suffix == ".py" or (p / "__init__.py").exists()) and p.stem != "__init__"
+    }  # fmt: skip
+    assert {m.removeprefix("entrypoints.") for m in contract["source_modules"]} == (
+        modules - composing
+    )
+
+
+def test_no_entrypoint_module_is_over_300_lines() -> None:
+    long = {
+        str(p.relative_to(ROOT)): n
+        for p in (ROOT / "src" / "entrypoints").rglob("*.py")
+        if (n := len(p.read_text().splitlines())) > 300
+    }
+    assert long == {}

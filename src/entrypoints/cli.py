@@ -7,7 +7,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from entrypoints.bootstrap import bootstrap, init_aws, load_settings
+from entrypoints.composition import compose, load_settings
+from entrypoints.logs import configure_logging
 from entrypoints.settings import ConfigurationError, Settings
 
 
@@ -73,6 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
+        configure_logging(settings.log_level)
         if args.command == "serve":
             return _serve(settings, args.host, args.port)
         if args.command == "orders":
@@ -99,19 +101,19 @@ def _serve(settings: Settings, host: str, port: int) -> int:
 
     from entrypoints.http.app import create_app, freeze_startup_heap
 
-    services = bootstrap(settings)
-    if services.dev_identity is not None:
-        services.dev_identity().private_key()  # the shared key file exists from the start
-    app = create_app(services)
+    composition = compose(settings)
+    app = create_app(composition)
+    if composition.dev_identity is not None:
+        composition.dev_identity().private_key()  # the shared key file exists from the start
     freeze_startup_heap()
-    # log_config=None keeps the JSON logging the composition root configured. No route reads
+    # log_config=None keeps the JSON logging configured above. No route reads
     # what a WebSocket client sends: its frames are capped at 4 KiB (uvicorn's default 16 MiB).
     uvicorn.run(app, host=host, port=port, log_config=None, ws_max_size=WS_MAX_BYTES)
     return 0
 
 
 def _dev_token(settings: Settings, user: str) -> int:
-    from entrypoints.bootstrap import dev_identity
+    from entrypoints.composition.trivia import dev_identity
 
     if not user.strip() or len(user) > 128 or not user.isprintable():
         raise ConfigurationError("--user must name a user (1 to 128 printable characters)")
@@ -123,14 +125,14 @@ def _recover(settings: Settings, idle: float | None) -> int:
     import asyncio
     from datetime import timedelta
 
-    services = bootstrap(settings)
+    composition = compose(settings)
 
     async def recover() -> list[str]:
         try:
             idle_for = None if idle is None else timedelta(seconds=idle)
-            recovered = await services.orders.recover(idle_for)
+            recovered = await composition.orders.recover(idle_for)
         finally:
-            await services.aclose()
+            await composition.aclose()
         return [f"order {o.order_id}: {o.status.value}" for o in recovered]
 
     lines = asyncio.run(recover())
@@ -141,17 +143,17 @@ def _recover(settings: Settings, idle: float | None) -> int:
 def _consume_trivia(settings: Settings, queue_url: str, until_idle: float | None) -> int:
     import asyncio
 
-    from adapters.sqs.shared import SQSQueueReader
     from entrypoints.aws_lambda.trivia import TriviaHandlers
-    from entrypoints.bootstrap import aws_client
+    from entrypoints.composition.trivia import event_queue
     from entrypoints.trivia_consumer import TriviaQueueConsumer
 
     if until_idle is not None and until_idle < 0:
         raise ConfigurationError("--until-idle must be >= 0")
     loop = asyncio.new_event_loop()
     try:
-        handlers = TriviaHandlers(bootstrap(settings), loop.run_until_complete)
-        queue = SQSQueueReader(aws_client("sqs", settings), queue_url)
+        composition = compose(settings)
+        handlers = TriviaHandlers(composition, loop.run_until_complete)
+        queue = event_queue(composition, queue_url)
         report = TriviaQueueConsumer(handlers, queue, loop.run_until_complete).run(until_idle)
     finally:
         loop.close()
@@ -163,17 +165,14 @@ def _consume_trivia(settings: Settings, queue_url: str, until_idle: float | None
 
 
 def _consume_races(settings: Settings, window: float, until_idle: float | None) -> int:
-    from entrypoints.bootstrap import race_stream_reading
+    from entrypoints.composition.races import stream_reading
     from entrypoints.races_consumer import RaceStreamConsumer
 
     if window < 0 or (until_idle is not None and until_idle < 0):
         raise ConfigurationError("--window-seconds and --until-idle must be >= 0")
-    reader, checkpoints = race_stream_reading(settings)
-    assert settings.races_stream
-    services = bootstrap(settings)
-    consumer = RaceStreamConsumer(
-        services, reader, checkpoints, settings.races_stream, window_seconds=window
-    )
+    composition = compose(settings)
+    stream, reader, checkpoints = stream_reading(composition)
+    consumer = RaceStreamConsumer(composition, reader, checkpoints, stream, window_seconds=window)
     report = consumer.run(until_idle)
     print(
         f"consumed {report.records} records in {report.invocations} invocations "
@@ -205,7 +204,7 @@ def _simulate_race(settings: Settings, args: argparse.Namespace) -> int:
         stream = args.stream or settings.races_stream
         if not stream:
             raise ConfigurationError("--stream or RACES_STREAM must name the stream")
-        producer = bootstrap(replace(settings, races_stream=stream)).race_stream
+        producer = compose(replace(settings, races_stream=stream)).race_stream
         assert producer is not None
         target = StreamTarget(producer, asyncio.run, args.partition_key)
     summary = simulate(
@@ -222,6 +221,8 @@ def _simulate_race(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _init_aws(settings: Settings, demo_data: bool) -> int:
+    from entrypoints.provisioning import init_aws
+
     try:
         report = init_aws(settings, demo_data=demo_data)
     except Exception as exc:  # an operator's tool: say what failed, without a traceback

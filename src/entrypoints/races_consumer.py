@@ -27,7 +27,7 @@ from domain.races.stream import ShardRecord
 from domain.shared.backoff import backoff_delay
 from domain.shared.errors import UnavailableError
 from entrypoints.aws_lambda.races import RaceHandlers, TransientFailure
-from entrypoints.bootstrap import Services
+from entrypoints.composition import Composition
 from ports.races import Checkpoints, StreamReader
 
 log = logging.getLogger(__name__)
@@ -64,7 +64,7 @@ class RaceStreamConsumer:
 
     def __init__(
         self,
-        services: Services,
+        services: Composition,
         reader: StreamReader,
         checkpoints: Checkpoints,
         stream: str,
@@ -268,7 +268,7 @@ class RaceStreamConsumer:
         }
 
 
-def _valid(records: list[ShardRecord], services: Services) -> list[DeviceMessage]:
+def _valid(records: list[ShardRecord], services: Composition) -> list[DeviceMessage]:
     """The records' valid messages (poison and refused ones were dead-lettered by the
     handler)."""
     messages, now_ms = [], services.races.now_ms()

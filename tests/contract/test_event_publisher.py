@@ -1,16 +1,17 @@
-"""EventPublisher contract: in memory, and SNS (moto) read back through an SQS subscription."""
+"""EventPublisher contract: in memory, the in-process event bus (the embedded default's
+topic), and SNS (moto) read back through an SQS subscription."""
 
 from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-from adapters.memory.shared import InMemoryEventPublisher
+from adapters.memory.shared import InMemoryDeadLetters, InMemoryEventBus, InMemoryEventPublisher
 from domain.shared.events import DomainEvent
 from ports.shared import EventPublisher
 
@@ -20,19 +21,36 @@ pytestmark = pytest.mark.anyio
 @dataclass
 class Subject:
     publisher: EventPublisher
-    received: Callable[[], list[dict[str, Any]]]  # what a subscriber got, as JSON
+    received: Callable[[], Awaitable[list[dict[str, Any]]]]  # what a subscriber got, as JSON
 
 
-@pytest.fixture(params=["memory", "sns"])
+def as_json(event: DomainEvent) -> dict[str, Any]:
+    return {"eventId": event.event_id, "name": event.name, **event.payload}
+
+
+@pytest.fixture(params=["memory", "bus", "sns"])
 async def subject(request: pytest.FixtureRequest) -> AsyncIterator[Subject]:
     if request.param == "memory":
         memory = InMemoryEventPublisher()
-        yield Subject(
-            memory,
-            lambda: [
-                {"eventId": e.event_id, "name": e.name, **e.payload} for e in memory.published
-            ],
-        )
+
+        async def published() -> list[dict[str, Any]]:
+            return [as_json(e) for e in memory.published]
+
+        yield Subject(memory, published)
+        return
+    if request.param == "bus":
+        bus, delivered = InMemoryEventBus(InMemoryDeadLetters()), []
+
+        async def subscriber(event: DomainEvent) -> None:
+            delivered.append(as_json(event))
+
+        bus.subscribe("OrderCompleted", subscriber)
+
+        async def drained() -> list[dict[str, Any]]:
+            await bus.drain()
+            return delivered
+
+        yield Subject(bus, drained)
         return
     import boto3
 
@@ -53,7 +71,7 @@ async def subject(request: pytest.FixtureRequest) -> AsyncIterator[Subject]:
         Attributes={"RawMessageDelivery": "true"},
     )  # fmt: skip
 
-    def received() -> list[dict[str, Any]]:
+    async def received() -> list[dict[str, Any]]:
         messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1)
         return [json.loads(m["Body"]) for m in messages.get("Messages", [])]
 
@@ -63,7 +81,7 @@ async def subject(request: pytest.FixtureRequest) -> AsyncIterator[Subject]:
 async def test_a_published_event_reaches_subscribers(subject: Subject) -> None:
     event = DomainEvent("o-1:OrderCompleted", "OrderCompleted", {"orderId": "o-1", "total": "5.00"})
     await subject.publisher.publish(event)
-    assert subject.received() == [
+    assert await subject.received() == [
         {
             "eventId": "o-1:OrderCompleted",
             "name": "OrderCompleted",

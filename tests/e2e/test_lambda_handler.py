@@ -1,7 +1,7 @@
 """``entrypoints.aws_lambda.http.handler`` invoked with real API Gateway v1 and v2 events.
 
 Each case runs in a fresh interpreter, as a Lambda execution environment would: configuration
-is read at import, and what the import loads can be checked.
+is read on the first invocation, and what the handler loads can be checked.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ V1 = EVENTS / "apigw_rest_v1_get_stock.json"
 V2 = EVENTS / "apigw_http_v2_get_stock.json"
 
 # Imports the handler module, invokes it once per event file, and reports the responses and
-# which vendor SDKs the import pulled in.
+# which vendor SDKs were pulled in.
 INVOKE = """
 import json, sys
 
@@ -35,8 +35,8 @@ class Context:
         return 30000
 
 from entrypoints.aws_lambda.http import handler
-loaded = sorted(m for m in ("boto3", "botocore", "redis", "httpx") if m in sys.modules)
 responses = [handler(json.load(open(path)), Context()) for path in sys.argv[1:]]
+loaded = sorted(m for m in ("boto3", "botocore", "redis", "httpx") if m in sys.modules)
 print(json.dumps({"loaded": loaded, "responses": responses}))
 """
 

@@ -14,7 +14,7 @@ import jwt
 import pytest
 
 from adapters.jwt.trivia import DevIdentityProvider
-from entrypoints.http.models.trivia import ScoredPlayBody
+from entrypoints.http.models.games import ScoredPlayBody
 from tests.support.services import (
     DEV_KEY_FILE,
     base_env,

@@ -15,8 +15,9 @@ from domain.shared.decoding import JsonLimits, decode_json
 from domain.shared.errors import InvalidInputError
 from domain.trivia.model import QuizContent, Response, checked_quiz
 from entrypoints.http.errors import field_name
+from entrypoints.http.models.games import AnswersInput
 from entrypoints.http.models.orders import PlaceOrderInput
-from entrypoints.http.models.trivia import AnswersInput, QuizInput
+from entrypoints.http.models.trivia import QuizInput
 
 M = TypeVar("M", bound=BaseModel)
 _LIMITS = JsonLimits(max_bytes=4 * 1024 * 1024)

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from mangum import Mangum
 
-from entrypoints.bootstrap import bootstrap
+from entrypoints.composition import compose
 from entrypoints.http import edge
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
@@ -27,7 +27,7 @@ EVENT = json.loads((EVENTS / "apigw_http_v2_get_stock.json").read_text())
 
 @pytest.fixture
 def app(tmp_path: Path) -> Any:
-    return create_app(bootstrap(Settings(auth_dev_key_file=str(tmp_path / "key.pem"))))
+    return create_app(compose(Settings(auth_dev_key_file=str(tmp_path / "key.pem"))))
 
 
 def lambda_event(method: str, path: str, body: str, content_type: str | None) -> dict[str, Any]:

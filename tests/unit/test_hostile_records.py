@@ -17,7 +17,7 @@ import pytest
 from adapters.memory.races import InMemoryRaceStore
 from domain.races.model import LiveRace
 from domain.trivia.progress import Progress
-from entrypoints.aws_lambda import races as lambda_races
+from entrypoints.aws_lambda import archives
 from tests.unit.test_race_handlers import World, record
 from tests.unit.test_races import RACE, RULES, msg
 from tests.unit.test_trivia_handlers import handlers, sns
@@ -83,7 +83,7 @@ def test_hostile_archive_lines_are_dead_lettered_and_a_bomb_is_refused(
     lines = [GOOD.encode(), *(data for _, data in hostile_messages())]
     world.archive.objects[("archive", "good.gz")] = gzip.compress(b"\n".join(lines) + b"\n")
     # A gzip bomb: small when compressed, past the archive limit (here 1 MB) when inflated.
-    monkeypatch.setattr(lambda_races, "MAX_ARCHIVE_BYTES", 1024 * 1024)
+    monkeypatch.setattr(archives, "MAX_ARCHIVE_BYTES", 1024 * 1024)
     world.archive.objects[("archive", "bomb.gz")] = gzip.compress(b"\n" * 3 * 1024 * 1024)
     event = {"Records": [{"s3": {"bucket": {"name": "archive"}, "object": {"key": key}}}
                          for key in ("bomb.gz", "good.gz")]}  # fmt: skip

@@ -11,7 +11,7 @@ import pytest
 from adapters.memory.stocks import InMemoryStockRepository
 from domain.stocks.errors import StockStoreUnavailableError
 from domain.stocks.model import Rates, Stock
-from entrypoints.bootstrap import ReadinessCheck, Services, bootstrap
+from entrypoints.composition import Composition, Overrides, ReadinessCheck, compose
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
 
@@ -42,14 +42,14 @@ class CountingRatesProvider:
         return Rates(base, dict.fromkeys(symbols, Decimal("2")), "2026-11-20")
 
 
-async def client_for(services: Services) -> httpx.AsyncClient:
+async def client_for(services: Composition) -> httpx.AsyncClient:
     transport = httpx.ASGITransport(app=create_app(services), raise_app_exceptions=False)
     return httpx.AsyncClient(transport=transport, base_url="http://portside.test")
 
 
 @pytest.fixture
 async def client() -> AsyncIterator[httpx.AsyncClient]:
-    async with await client_for(bootstrap(Settings())) as c:
+    async with await client_for(compose(Settings())) as c:
         yield c
 
 
@@ -113,7 +113,7 @@ async def test_an_unsafe_request_id_is_replaced(client: httpx.AsyncClient) -> No
 
 
 async def test_an_unexpected_error_is_a_500_without_internals() -> None:
-    services = bootstrap(Settings(), stock_repository=BrokenStockRepository())
+    services = compose(Settings(), Overrides(stock_repository=BrokenStockRepository()))
     async with await client_for(services) as client:
         response = await client.get("/stock/AMZN")
     assert response.status_code == 500
@@ -123,7 +123,7 @@ async def test_an_unexpected_error_is_a_500_without_internals() -> None:
 
 
 async def test_store_outage_is_503(client: httpx.AsyncClient) -> None:
-    services = bootstrap(Settings(), stock_repository=DownStockRepository())
+    services = compose(Settings(), Overrides(stock_repository=DownStockRepository()))
     async with await client_for(services) as down:
         response = await down.get("/stock/AMZN")
     assert response.status_code == 503
@@ -132,7 +132,8 @@ async def test_store_outage_is_503(client: httpx.AsyncClient) -> None:
 
 async def test_invalid_input_is_refused_before_any_io() -> None:
     rates = CountingRatesProvider()
-    services = bootstrap(Settings(), stock_repository=DownStockRepository(), rates_provider=rates)
+    overrides = Overrides(stock_repository=DownStockRepository(), rates_provider=rates)
+    services = compose(Settings(), overrides)
     async with await client_for(services) as client:
         response = await client.get("/stock/bad!id?currencies=USD")
     assert response.status_code == 422
@@ -146,7 +147,7 @@ async def test_readiness_fails_only_on_required_dependencies() -> None:
     async def answers() -> None:
         return None
 
-    services = bootstrap(Settings())
+    services = compose(Settings())
     services.readiness.extend(
         [ReadinessCheck("cache", fails, required=False), ReadinessCheck("table", answers)]
     )

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from entrypoints.bootstrap import bootstrap
+from entrypoints.composition import compose
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
 
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.anyio
 
 @pytest.fixture
 async def client() -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=create_app(bootstrap(Settings())))
+    transport = httpx.ASGITransport(app=create_app(compose(Settings())))
     async with httpx.AsyncClient(transport=transport, base_url="http://portside.test") as c:
         yield c
 

@@ -27,7 +27,15 @@ from domain.orders.errors import (
     OrderStoreUnavailableError,
     PaymentUnavailableError,
 )
-from domain.orders.model import Order, OrderLine, OrderStatus, PaymentState, PlaceOrderRequest
+from domain.orders.model import (
+    Order,
+    OrderLine,
+    OrderStatus,
+    PaymentState,
+    PlaceOrderRequest,
+    new_order,
+    price_lines,
+)
 from domain.orders.saga import InProcessOrchestrator, OrderSaga
 from domain.orders.service import OrderService
 from tests.support.wire import order
@@ -194,6 +202,31 @@ async def test_transient_failures_are_retried_within_bounds() -> None:
     order = await shop.service().place(body())
     assert order.status is OrderStatus.COMPLETED
     assert len(shop.payments.charges) == 1
+
+
+async def test_as_a_step_functions_task_a_step_tries_once_and_raises_for_the_retry() -> None:
+    shop = Shop()
+    saga = OrderSaga(
+        shop.orders, shop.inventory, shop.payments, shop.events, shop.dead_letters, shop.clock,
+        attempts=3, backoff_seconds=0.001,
+    ).as_task()  # fmt: skip
+    request = body()
+    lines = price_lines(request, {i.item_id: i for i in DEMO_CATALOGUE})
+    placed = await saga.place_order(
+        await shop.orders.add(new_order(request, lines, shop.clock.now(), None))
+    )
+    shop.inventory.failures["reserve"] = 2
+    with pytest.raises(InventoryUnavailableError):
+        await saga.update_inventory(placed)
+    assert shop.inventory.failures["reserve"] == 1  # one call, not the in-process three
+    assert (await shop.orders.get(placed.order_id)).status is OrderStatus.ORDER_PLACED  # type: ignore[union-attr]
+    shop.payments.failures["charge"] = 1
+    with pytest.raises(InventoryUnavailableError):  # the state machine's first retry
+        await saga.update_inventory(placed)
+    updated = await saga.update_inventory(placed)  # its second: through
+    with pytest.raises(PaymentUnavailableError):
+        await saga.make_payment(updated)
+    assert len(shop.payments.charges) == 0
 
 
 async def test_a_payment_whose_outcome_is_lost_is_found_and_refunded() -> None:

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from entrypoints.bootstrap import bootstrap
+from entrypoints.composition import compose
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
 
@@ -21,7 +21,7 @@ ORDER = {
 
 
 async def client_for(settings: Settings) -> httpx.AsyncClient:
-    transport = httpx.ASGITransport(app=create_app(bootstrap(settings)))
+    transport = httpx.ASGITransport(app=create_app(compose(settings)))
     return httpx.AsyncClient(transport=transport, base_url="http://portside.test")
 
 

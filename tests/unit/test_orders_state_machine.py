@@ -21,7 +21,7 @@ from adapters.memory.orders import InMemoryPaymentGateway
 from domain.orders.model import Order
 from entrypoints.aws_lambda import orders as lambda_orders
 from entrypoints.aws_lambda.orders import Handler, task_handlers
-from entrypoints.bootstrap import Services, bootstrap
+from entrypoints.composition import Composition, Overrides, compose
 from entrypoints.settings import Settings
 from tests.support.wire import order as wire_order
 
@@ -95,11 +95,13 @@ class HandOff:
 
 
 @pytest.fixture
-def shop() -> Iterator[tuple[dict[str, Handler], Services, asyncio.AbstractEventLoop]]:
-    services = bootstrap(
+def shop() -> Iterator[tuple[dict[str, Handler], Composition, asyncio.AbstractEventLoop]]:
+    services = compose(
         Settings(orders_fault_injection=True),
-        payment_gateway=InMemoryPaymentGateway(decline_over=Decimal("100")),
-        saga_orchestrator=HandOff(),
+        Overrides(
+            payment_gateway=InMemoryPaymentGateway(decline_over=Decimal("100")),
+            saga_orchestrator=HandOff(),
+        ),
     )
     loop = asyncio.new_event_loop()
     yield task_handlers(services, loop.run_until_complete), services, loop
@@ -107,7 +109,7 @@ def shop() -> Iterator[tuple[dict[str, Handler], Services, asyncio.AbstractEvent
 
 
 def place(
-    services: Services,
+    services: Composition,
     loop: asyncio.AbstractEventLoop,
     token: str,
     quantity: int = 2,
@@ -124,7 +126,7 @@ def place(
 
 
 def order_and_stock(
-    services: Services, loop: asyncio.AbstractEventLoop, order_id: str
+    services: Composition, loop: asyncio.AbstractEventLoop, order_id: str
 ) -> tuple[str, int]:
     order = loop.run_until_complete(services.orders.order(order_id))
     stock = loop.run_until_complete(services.orders.item("ITEM001")).in_stock

@@ -6,7 +6,6 @@ import asyncio
 import json
 import random
 import uuid
-from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -24,19 +23,19 @@ from domain.leaderboards.service import LeaderboardService
 from domain.races.model import output
 from domain.races.service import RaceService
 from domain.races.stream import StreamRecord
-from entrypoints.bootstrap import Services, bootstrap
+from entrypoints.composition import Composition
 from entrypoints.races_consumer import RaceStreamConsumer
-from entrypoints.settings import Settings
+from tests.support.composing import composition_with
 from tests.unit.test_race_handlers import FlakyRaceStore
 from tests.unit.test_races import IN_RACE, RACE, RULES, msg
 
 
-def services(store: FlakyRaceStore) -> tuple[Services, InMemoryDeadLetters]:
+def services(store: FlakyRaceStore) -> tuple[Composition, InMemoryDeadLetters]:
     clock = ManualClock(IN_RACE)
     boards = LeaderboardService(InMemoryLeaderboardStore(), clock)
     races = RaceService(store, InMemoryHistoryStore(), boards, InMemoryLiveNotifier(), clock, RULES)
     letters = InMemoryDeadLetters()
-    return replace(bootstrap(Settings()), races=races, dead_letters=letters), letters
+    return composition_with(races=races, dead_letters=letters), letters
 
 
 def put_race(stream: InMemoryStream, racers: int = 30, duplicates: float = 0.2) -> None:
@@ -63,7 +62,7 @@ def expected(racers: int = 30) -> dict[str, Decimal]:
 
 
 def consume(
-    svc: Services, stream: InMemoryStream, checkpoints: InMemoryCheckpoints, **kwargs: Any
+    svc: Composition, stream: InMemoryStream, checkpoints: InMemoryCheckpoints, **kwargs: Any
 ) -> RaceStreamConsumer:
     consumer = RaceStreamConsumer(
         svc, stream, checkpoints, "races", poll_seconds=0.01, batch_size=50, **kwargs
@@ -72,7 +71,7 @@ def consume(
     return consumer
 
 
-def board(svc: Services) -> dict[str, Decimal]:
+def board(svc: Composition) -> dict[str, Decimal]:
     page = asyncio.run(svc.races.results(1, RACE, 100, 0))
     return {e.entry.member: e.entry.score for e in page.entries}
 

@@ -31,8 +31,7 @@ from domain.races.model import LiveRace, RaceRules
 from domain.races.service import RaceService
 from entrypoints import aws_lambda
 from entrypoints.aws_lambda.races import RaceHandlers, TransientFailure
-from entrypoints.bootstrap import bootstrap
-from entrypoints.settings import Settings
+from tests.support.composing import composition_with
 from tests.unit.test_races import IN_RACE, RACE, RULES, msg
 
 EVENTS = Path(__file__).parents[1] / "events"
@@ -65,7 +64,7 @@ class World:
         self.archive = InMemoryArchive()
         boards = LeaderboardService(InMemoryLeaderboardStore(), self.clock)
         self.races = RaceService(self.store, self.history, boards, self.notifier, self.clock, rules)
-        services = replace(bootstrap(Settings()), races=self.races, dead_letters=self.dead_letters)
+        services = composition_with(races=self.races, dead_letters=self.dead_letters)
         self.loop = asyncio.new_event_loop()
         self.handlers = RaceHandlers(services, self.loop.run_until_complete, self.archive)
 
@@ -135,7 +134,7 @@ def test_when_dead_letters_are_down_the_poison_record_is_retried(world: World) -
             raise RaceStoreUnavailableError("queue down")
 
     handlers = RaceHandlers(
-        replace(bootstrap(Settings()), races=world.races, dead_letters=Down()),
+        composition_with(races=world.races, dead_letters=Down()),
         world.loop.run_until_complete,
     )
     records = [record(msg(1, 1), 1), record(b"{", 2), record(msg(1, 2), 3)]

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from domain.races.model import RaceRules
-from entrypoints.bootstrap import bootstrap
+from entrypoints.composition import compose
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
 
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.anyio
 
 @pytest.fixture
 async def client() -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(bootstrap(Settings(race_seconds=10, race_classes=(1, 2))))
+    app = create_app(compose(Settings(race_seconds=10, race_classes=(1, 2))))
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://portside.test") as c:
         yield c

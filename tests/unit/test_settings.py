@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from entrypoints.bootstrap import bootstrap
+from entrypoints.composition import ReadinessCheck, compose
 from entrypoints.settings import ConfigurationError, Settings
 
 
@@ -70,17 +70,21 @@ def test_unusable_values_are_refused(name: str, value: str) -> None:
 
 def test_unknown_default_currencies_are_refused_at_startup() -> None:
     with pytest.raises(ConfigurationError, match="STOCK_CURRENCIES"):
-        bootstrap(Settings(stock_currencies=("USD", "XTS")))
+        compose(Settings(stock_currencies=("USD", "XTS"))).stocks  # noqa: B018
 
 
 def test_redis_is_optional_only_while_it_just_caches_rates(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")  # boto3 reads its own (no call made)
-    cache_only = bootstrap(
-        Settings(redis_url="redis://127.0.0.1:1/0", leaderboards_table="boards")
-    ).readiness
-    holds_boards = bootstrap(Settings(redis_url="redis://127.0.0.1:1/0")).readiness
+
+    def readiness(settings: Settings) -> list[ReadinessCheck]:
+        composition = compose(settings)
+        composition.stocks, composition.leaderboards  # noqa: B018 (built for their checks)
+        return composition.readiness
+
+    cache_only = readiness(Settings(redis_url="redis://127.0.0.1:1/0", leaderboards_table="boards"))
+    holds_boards = readiness(Settings(redis_url="redis://127.0.0.1:1/0"))
     assert [(c.name, c.required) for c in cache_only if c.name == "redis"] == [("redis", False)]
     assert [(c.name, c.required) for c in holds_boards] == [("redis", True)]
 
@@ -101,7 +105,7 @@ def test_auth_variables_are_read_together() -> None:
     assert Settings.from_env({}).auth_dev_key_file == "~/.portside/dev-signing-key.pem"
     with pytest.raises(ConfigurationError, match="AUTH_AUDIENCE unset"):
         Settings.from_env({"AUTH_JWKS_URL": "https://idp.example/jwks.json", "AUTH_ISSUER": "x"})
-    real = bootstrap(
+    real = compose(
         Settings.from_env({"AUTH_JWKS_URL": "u", "AUTH_ISSUER": "i", "AUTH_AUDIENCE": "a"})
     )
     assert real.dev_identity is None  # no development provider beside a real one

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
-from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -19,8 +18,8 @@ from domain.trivia.errors import TriviaStoreUnavailableError
 from domain.trivia.progress import Progress
 from domain.trivia.service import TriviaService
 from entrypoints.aws_lambda.trivia import TriviaHandlers, parse_event
-from entrypoints.bootstrap import bootstrap
 from entrypoints.settings import Settings
+from tests.support.composing import composition_with
 from tests.unit.test_trivia_progress import DEMO, FlakyProgress, answers, service
 
 EVENT = json.loads((Path(__file__).parents[1] / "events" / "sns_trivia_score.json").read_text())
@@ -43,8 +42,8 @@ def handlers(
 ) -> tuple[TriviaHandlers, InMemoryDeadLetters, asyncio.AbstractEventLoop]:
     loop = asyncio.new_event_loop()
     letters = InMemoryDeadLetters()
-    services = bootstrap(Settings(auth_dev_key_file=str(tmp_path / "key.pem")))
-    services = replace(services, trivia=trivia, dead_letters=letters)
+    settings = Settings(auth_dev_key_file=str(tmp_path / "key.pem"))
+    services = composition_with(settings, trivia=trivia, dead_letters=letters)
     return TriviaHandlers(services, loop.run_until_complete), letters, loop
 
 

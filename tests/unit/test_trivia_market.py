@@ -37,7 +37,7 @@ from domain.trivia.errors import (
 )
 from domain.trivia.market import checked_price, checked_request_token, coins
 from domain.trivia.service import MarketService, TriviaService
-from entrypoints.http.models.trivia import GrantInput, ListingInput
+from entrypoints.http.models.market import GrantInput, ListingInput
 from tests.support.wire import edge, problems, quiz, responses
 
 pytestmark = pytest.mark.anyio

@@ -32,7 +32,7 @@ from domain.trivia.errors import (
 )
 from domain.trivia.model import LeaderboardPolicy, Mode, Response, checked_quiz
 from domain.trivia.service import TriviaService
-from entrypoints.http.models.trivia import GameDetailBody
+from entrypoints.http.models.games import GameDetailBody
 from tests.support.wire import quiz, quiz_problems, responses
 
 pytestmark = pytest.mark.anyio

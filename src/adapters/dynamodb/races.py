@@ -14,15 +14,17 @@ the sweep queries instead of scanning the table. Checkpoints are ``PK = checkpoi
 
 from __future__ import annotations
 
+import base64
 import json
 import zlib
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from botocore.exceptions import ClientError
 
 from adapters.dynamodb.tables import call
-from domain.races.errors import RaceStoreUnavailableError, StaleRaceError
+from domain.races.errors import PoisonRecordError, RaceStoreUnavailableError, StaleRaceError
 from domain.races.model import LiveRace, RacerProgress, race_key
 
 if TYPE_CHECKING:
@@ -85,6 +87,22 @@ def live_race_from_item(item: dict[str, Any]) -> LiveRace:
         int(item["duplicates"]["N"]),
         int(item["version"]["N"]),
     )
+
+
+def live_race_from_image(image: Mapping[str, Any]) -> LiveRace | None:
+    """The race in a stream image of the table, None for items that are not a live race
+    (results, class bests, markers, checkpoints). Lambda's event carries binary attributes
+    as base64 text. PoisonRecordError for an image this adapter cannot read."""
+    if image.get("SK", {}).get("S") != LIVE:
+        return None
+    try:
+        item = dict(image)
+        packed = item["racers"]["B"]
+        if isinstance(packed, str):
+            item["racers"] = {"B": base64.b64decode(packed, validate=True)}
+        return live_race_from_item(item)
+    except (AttributeError, KeyError, TypeError, ValueError, zlib.error) as exc:
+        raise PoisonRecordError(f"unreadable live image: {exc!r}") from exc
 
 
 class _Table:

@@ -9,6 +9,7 @@ compensations once one has.
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -64,6 +65,16 @@ class OrderSaga:
         self._attempts = attempts
         self._backoff = backoff_seconds
         self._backoff_cap = backoff_cap_seconds
+        #: Run by Step Functions: the state machine owns the retries (see ``as_task``).
+        self._task = False
+
+    def as_task(self) -> OrderSaga:
+        """This saga for steps run as Step Functions tasks: each step calls once, and a
+        transient failure is raised for the state machine's ``Retry`` (and then its ``Catch``
+        and FailOrder) to handle, so that retries have one owner, never nested loops."""
+        task = copy.copy(self)
+        task._task = True
+        return task
 
     async def run(self, order: Order) -> Order:
         """Advance the order until it reaches a terminal status."""
@@ -97,6 +108,8 @@ class OrderSaga:
                 lambda: self._inventory.reserve(order.order_id, order.lines)
             )
         except InventoryUnavailableError:
+            if self._task:
+                raise
             return await self._fail(order, Step.UPDATE_INVENTORY, "INVENTORY_UNAVAILABLE")
         if not reserved:
             return await self._fail(order, Step.UPDATE_INVENTORY, "OUT_OF_STOCK")
@@ -113,6 +126,8 @@ class OrderSaga:
             order = replace(order, payment=PaymentState.DECLINED)
             return await self._fail(order, Step.MAKE_PAYMENT, "PAYMENT_DECLINED")
         except PaymentUnavailableError:
+            if self._task:
+                raise
             return await self._fail(order, Step.MAKE_PAYMENT, "PAYMENT_UNAVAILABLE")
         charged = replace(order, payment=PaymentState.CHARGED, charge_id=charge_id)
         return await self._save(charged.moved_to(OrderStatus.PAYMENT_COMPLETED, self._clock.now()))
@@ -209,7 +224,10 @@ class OrderSaga:
         return await self._orders.save(order)
 
     async def _retry(self, call: Callable[[], Awaitable[T]]) -> T:
-        """Retry transient failures (UnavailableError) with exponential backoff and full jitter."""
+        """Retry transient failures (UnavailableError) with exponential backoff and full jitter
+        (once only as a task: the state machine retries)."""
+        if self._task:
+            return await call()
         for attempt in range(self._attempts):
             try:
                 return await call()

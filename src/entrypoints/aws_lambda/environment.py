@@ -1,4 +1,4 @@
-"""What every Lambda handler module shares: one event loop and one set of services per
+"""What every Lambda handler module shares: one event loop and one composition per
 execution environment, built on the first invocation (so importing a handler module, as the
 container consumers do, builds nothing)."""
 
@@ -9,18 +9,39 @@ import functools
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from entrypoints.bootstrap import Services, bootstrap
+from entrypoints.composition import Composition, compose
+from entrypoints.logs import configure_logging, request_id
 
 Run = Callable[[Awaitable[Any]], Any]
 H = TypeVar("H")
+Event = TypeVar("Event")
+Answer = TypeVar("Answer")
 
 
-def per_environment(build: Callable[[Services, Run], H]) -> Callable[[], H]:
-    """``build(services, run)`` once, on first call; the same handlers on every later one."""
+def per_environment(build: Callable[[Composition, Run], H]) -> Callable[[], H]:
+    """``build(composition, run)`` once, on first call; the same handlers on every later one.
+    The composition builds only the contexts the handlers use."""
 
     @functools.cache
     def handlers() -> H:
         loop = asyncio.new_event_loop()
-        return build(bootstrap(), loop.run_until_complete)
+        composition = compose()
+        configure_logging(composition.settings.log_level)
+        return build(composition, loop.run_until_complete)
 
     return handlers
+
+
+def correlated(handler: Callable[[Event, Any], Answer]) -> Callable[[Event, Any], Answer]:
+    """``handler`` logging with the invocation's Lambda request id as its correlation id."""
+
+    @functools.wraps(handler)
+    def invoke(event: Event, context: Any) -> Answer:
+        rid = getattr(context, "aws_request_id", None)
+        token = request_id.set(rid if isinstance(rid, str) else None)
+        try:
+            return handler(event, context)
+        finally:
+            request_id.reset(token)
+
+    return invoke

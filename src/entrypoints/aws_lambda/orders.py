@@ -5,23 +5,26 @@ idempotent domain step on the order as it is stored, and returns ``{"orderId", "
 the state machine (deploy/orders-saga.asl.json) routes on ``status``. A forward step acts
 only on an order in the status it expects, so a Step Functions retry of a step that already
 went through changes nothing. ``TASK_HANDLERS`` is the one table of placeholder -> handler.
+The composition is built on the first invocation, once per execution environment.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from domain.orders.model import Order, OrderStatus, Step
-from entrypoints.bootstrap import Services, bootstrap
+from domain.orders.service import OrderService
+from entrypoints.aws_lambda.environment import Run, correlated, per_environment
+from entrypoints.composition import Composition
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
-def task_handlers(services: Services, run: Callable[[Awaitable[Any]], Any]) -> dict[str, Handler]:
+def task_handlers(composition: Composition, run: Run) -> dict[str, Handler]:
     """The state machine's task resources (placeholder names) mapped to their handlers."""
-    saga, orders = services.order_saga, services.orders
+    # Step Functions retries each task (deploy/orders-saga.asl.json): a step tries once.
+    saga, orders = composition.order_saga.as_task(), composition.orders
 
     def load(event: dict[str, Any]) -> Order:
         order: Order = run(orders.order(event["orderId"]))
@@ -66,23 +69,53 @@ def task_handlers(services: Services, run: Callable[[Awaitable[Any]], Any]) -> d
     }
 
 
-# One event loop per execution environment: the clients built at module scope bind to it.
-_loop = asyncio.new_event_loop()
-_services = bootstrap()
-TASK_HANDLERS = task_handlers(_services, _loop.run_until_complete)
-
-place_order_handler = TASK_HANDLERS["PlaceOrderFunctionArn"]
-update_inventory_handler = TASK_HANDLERS["UpdateInventoryFunctionArn"]
-make_payment_handler = TASK_HANDLERS["MakePaymentFunctionArn"]
-complete_order_handler = TASK_HANDLERS["CompleteOrderFunctionArn"]
-fail_order_handler = TASK_HANDLERS["FailOrderFunctionArn"]
-refund_payment_handler = TASK_HANDLERS["RefundPaymentFunctionArn"]
-release_inventory_handler = TASK_HANDLERS["ReleaseInventoryFunctionArn"]
-cancel_order_handler = TASK_HANDLERS["CancelOrderFunctionArn"]
-needs_attention_handler = TASK_HANDLERS["NeedsAttentionFunctionArn"]
+class _Environment(NamedTuple):
+    tasks: dict[str, Handler]
+    orders: OrderService
+    run: Run
 
 
+def _environment(composition: Composition, run: Run) -> _Environment:
+    return _Environment(task_handlers(composition, run), composition.orders, run)
+
+
+_get = per_environment(_environment)
+
+
+def _task(placeholder: str) -> Handler:
+    @correlated
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        return _get().tasks[placeholder](event, context)
+
+    return handler
+
+
+place_order_handler = _task("PlaceOrderFunctionArn")
+update_inventory_handler = _task("UpdateInventoryFunctionArn")
+make_payment_handler = _task("MakePaymentFunctionArn")
+complete_order_handler = _task("CompleteOrderFunctionArn")
+fail_order_handler = _task("FailOrderFunctionArn")
+refund_payment_handler = _task("RefundPaymentFunctionArn")
+release_inventory_handler = _task("ReleaseInventoryFunctionArn")
+cancel_order_handler = _task("CancelOrderFunctionArn")
+needs_attention_handler = _task("NeedsAttentionFunctionArn")
+#: The state machine's placeholders and the handler serving each.
+TASK_HANDLERS = {
+    "PlaceOrderFunctionArn": place_order_handler,
+    "UpdateInventoryFunctionArn": update_inventory_handler,
+    "MakePaymentFunctionArn": make_payment_handler,
+    "CompleteOrderFunctionArn": complete_order_handler,
+    "FailOrderFunctionArn": fail_order_handler,
+    "RefundPaymentFunctionArn": refund_payment_handler,
+    "ReleaseInventoryFunctionArn": release_inventory_handler,
+    "CancelOrderFunctionArn": cancel_order_handler,
+    "NeedsAttentionFunctionArn": needs_attention_handler,
+}
+
+
+@correlated
 def recover_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     """Scheduled (e.g. every 5 minutes): resume sagas a crash left half-done."""
-    recovered = _loop.run_until_complete(_services.orders.recover())
+    environment = _get()
+    recovered = environment.run(environment.orders.recover())
     return {"recovered": [{"orderId": o.order_id, "status": o.status.value} for o in recovered]}

@@ -23,18 +23,17 @@ import base64
 import binascii
 import json
 import logging
-import zlib
 from collections import defaultdict
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 from urllib.parse import unquote_plus
 
 from domain.races.errors import PoisonRecordError, StaleRaceError
-from domain.races.model import MESSAGE_LIMITS, DeviceMessage, decode_message, message_json
+from domain.races.model import DeviceMessage, decode_message, message_json
 from domain.shared.errors import UnavailableError
-from entrypoints.aws_lambda.environment import Run, per_environment
-from entrypoints.bootstrap import Services, archive_reader
+from entrypoints.aws_lambda.archives import archive_lines
+from entrypoints.aws_lambda.environment import Run, correlated, per_environment
+from entrypoints.composition import Composition
 from ports.races import ArchiveReader
 
 log = logging.getLogger(__name__)
@@ -44,11 +43,6 @@ STATE_LIMIT = 800_000
 AGGREGATE_SOURCE = "races.aggregate"
 HISTORY_SOURCE = "races.history"
 PUBLISH_SOURCE = "races.publish"
-#: Firehose buffers at most 128 MiB before compressing; an archive inflating past twice that
-#: is not one of its objects.
-MAX_ARCHIVE_BYTES = 256 * 1024 * 1024
-MAX_LINE_BYTES = 2 * MESSAGE_LIMITS.max_bytes
-INFLATE_STEP = 1024 * 1024
 #: Messages merged into the class records per step of an archive.
 HISTORY_CHUNK = 50_000
 
@@ -79,12 +73,14 @@ def _unpack(row: list[Any]) -> DeviceMessage:
 
 
 class RaceHandlers:
-    """The races handlers over one set of services; ``run`` drives a coroutine to the end."""
+    """The races handlers of one composition; ``run`` drives a coroutine to the end."""
 
-    def __init__(self, services: Services, run: Run, archive: ArchiveReader | None = None) -> None:
-        self._races = services.races
-        self._dead_letters = services.dead_letters
-        self._settings = services.settings
+    def __init__(
+        self, composition: Composition, run: Run, archive: ArchiveReader | None = None
+    ) -> None:
+        self._composition = composition
+        self._races = composition.races
+        self._dead_letters = composition.dead_letters
         self._archive = archive
         self._run = run
 
@@ -197,7 +193,9 @@ class RaceHandlers:
         """Merge every archived object of the event; one that fails does not keep the
         others from being merged, and is raised for S3 to retry (merging is idempotent)."""
         if self._archive is None:
-            self._archive = archive_reader(self._settings)
+            from entrypoints.composition.races import archive_reader
+
+            self._archive = archive_reader(self._composition)
         merged, failed = 0, []
         for record in event["Records"]:
             bucket = record["s3"]["bucket"]["name"]
@@ -236,23 +234,21 @@ class RaceHandlers:
             raise TransientFailure("dead letters unavailable; retry the object")
 
     def publish(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
-        from adapters.dynamodb.races import LIVE, live_race_from_item
+        from entrypoints.composition.races import live_image_reader
 
+        race_in = live_image_reader()
         for record in event["Records"]:
-            image = dict(record.get("dynamodb", {}).get("NewImage") or {})
-            if image.get("SK", {}).get("S") != LIVE:
-                continue  # results, class bests, markers, checkpoints
+            image = record.get("dynamodb", {}).get("NewImage") or {}
             try:
-                packed = image["racers"]["B"]
-                if isinstance(packed, str):  # the Lambda event carries binary as base64 text
-                    image["racers"] = {"B": base64.b64decode(packed)}
-                race = live_race_from_item(image)
-            except Exception as exc:  # an image this adapter cannot read: the others go on
-                log.exception("live board image not readable")
+                race = race_in(image)
+            except PoisonRecordError as exc:  # an image the adapter cannot read: others go on
+                log.warning("live board image not readable: %s", exc)
                 where = str(image.get("PK", {}).get("S"))
-                if not self._dead_letter(PUBLISH_SOURCE, where, f"unreadable image: {exc!r}"):
+                if not self._dead_letter(PUBLISH_SOURCE, where, str(exc)):
                     return {"batchItemFailures": [_sequence(record)]}
                 continue
+            if race is None:
+                continue  # results, class bests, markers, checkpoints
             try:
                 self._run(self._races.announce(race))
             except UnavailableError:
@@ -266,47 +262,6 @@ def _sequence(record: dict[str, Any]) -> dict[str, str]:
     return {"itemIdentifier": record["dynamodb"]["SequenceNumber"]}
 
 
-def archive_lines(body: bytes) -> Iterator[bytes]:
-    """The lines of an archived object (gzip, or plain), inflated step by step:
-    PoisonRecordError beyond ``MAX_ARCHIVE_BYTES`` inflated (a gzip bomb never fills
-    memory); a line longer than ``MAX_LINE_BYTES`` is cut there, and then refused as a
-    message."""
-    chunks: Iterator[bytes] = iter([body])
-    if body[:2] == b"\x1f\x8b":
-        chunks = _inflated(body)
-    pending, total = b"", 0
-    for chunk in chunks:
-        total += len(chunk)
-        if total > MAX_ARCHIVE_BYTES:
-            raise PoisonRecordError(f"the archive inflates past {MAX_ARCHIVE_BYTES} bytes")
-        *lines, pending = (pending + chunk).split(b"\n")
-        for line in lines:
-            yield line[:MAX_LINE_BYTES]
-        if len(pending) > MAX_LINE_BYTES:
-            pending = pending[: MAX_LINE_BYTES + 1]  # the line is cut; the rest is dropped
-    if pending:
-        yield pending[:MAX_LINE_BYTES]
-
-
-def _inflated(body: bytes) -> Iterator[bytes]:
-    """The gzip members of ``body`` inflated in steps of at most ``INFLATE_STEP`` bytes."""
-    data = body
-    while data:
-        inflate = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
-        while not inflate.eof:
-            try:
-                chunk = inflate.decompress(data, INFLATE_STEP)
-            except zlib.error as exc:
-                raise PoisonRecordError(f"not gzip: {exc}") from exc
-            data = inflate.unconsumed_tail
-            if not chunk and not data:
-                if not inflate.eof:
-                    raise PoisonRecordError("the gzip stream is cut short")
-                break
-            yield chunk
-        data = inflate.unused_data  # a next member (Firehose may concatenate)
-
-
 def _failures(records: list[dict[str, Any]], first: int) -> list[dict[str, str]]:
     """Report the suffix from ``first``: Lambda checkpoints before the lowest reported
     sequence number and retries from there."""
@@ -318,21 +273,26 @@ def _failures(records: list[dict[str, Any]], first: int) -> list[dict[str, str]]
 _get = per_environment(RaceHandlers)
 
 
+@correlated
 def aggregate_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return _get().aggregate(event, context)
 
 
+@correlated
 def sweep_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return _get().sweep(event, context)
 
 
+@correlated
 def firehose_transform_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return _get().firehose_transform(event, context)
 
 
+@correlated
 def history_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return _get().history(event, context)
 
 
+@correlated
 def publish_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return _get().publish(event, context)

@@ -20,8 +20,8 @@ from domain.shared.decoding import JsonLimits, UndecodableError, decode_json
 from domain.shared.errors import InvalidInputError
 from domain.shared.events import DomainEvent
 from domain.trivia.progress import EXPERIENCE_EARNED, SCORE_RECORDED
-from entrypoints.aws_lambda.environment import Run, per_environment
-from entrypoints.bootstrap import Services
+from entrypoints.aws_lambda.environment import Run, correlated, per_environment
+from entrypoints.composition import Composition
 
 log = logging.getLogger(__name__)
 SOURCE = "trivia.events"
@@ -59,11 +59,11 @@ def parse_event(message: str) -> DomainEvent:
 
 
 class TriviaHandlers:
-    """The trivia consumers over one set of services; ``run`` drives a coroutine to the end."""
+    """The trivia consumers of one composition; ``run`` drives a coroutine to the end."""
 
-    def __init__(self, services: Services, run: Run) -> None:
-        self._consumers = services.trivia.consumers()
-        self._dead_letters = services.dead_letters
+    def __init__(self, composition: Composition, run: Run) -> None:
+        self._consumers = composition.trivia.consumers()
+        self._dead_letters = composition.dead_letters
         self._run = run
 
     def score(self, event: dict[str, Any], context: Any) -> dict[str, int]:
@@ -104,9 +104,11 @@ class TriviaHandlers:
 _get = per_environment(TriviaHandlers)
 
 
+@correlated
 def score_handler(event: dict[str, Any], context: Any) -> dict[str, int]:
     return _get().score(event, context)
 
 
+@correlated
 def progress_handler(event: dict[str, Any], context: Any) -> dict[str, int]:
     return _get().progress(event, context)

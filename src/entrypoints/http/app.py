@@ -7,9 +7,9 @@ import gc
 import logging
 import re
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Collection
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
@@ -17,17 +17,15 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from entrypoints.bootstrap import Services
+from entrypoints.composition import Composition
 from entrypoints.http.edge import EdgeRoute, HeadMiddleware
 from entrypoints.http.errors import install_error_handlers, problem, problems
-from entrypoints.http.leaderboards import leaderboards_router
 from entrypoints.http.models.shared import HealthBody, ReadinessBody
 from entrypoints.http.openapi import install_openapi
-from entrypoints.http.orders import orders_router
-from entrypoints.http.races import races_router
-from entrypoints.http.stocks import stocks_router
-from entrypoints.http.trivia import identity_router, trivia_router
 from entrypoints.logs import request_id
+
+if TYPE_CHECKING:
+    from domain.races.service import RaceService
 
 _SAFE_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
 READINESS_TIMEOUT_SECONDS = 2.0
@@ -72,29 +70,42 @@ def _request_id_of(scope: Scope) -> str:
     return aws_request_id if isinstance(aws_request_id, str) else uuid.uuid4().hex
 
 
-async def _sweep_races(services: Services) -> None:
+#: The contexts whose routes an app can serve, in the order of the OpenAPI document.
+CONTEXTS = ("stocks", "leaderboards", "orders", "races", "trivia")
+
+
+async def _sweep_races(races: RaceService) -> None:
     """Finish races whose slot and grace have passed, every few seconds (the local timer
     standing in for the scheduled sweep_handler)."""
     while True:
         await asyncio.sleep(SWEEP_SECONDS)
         try:
-            await services.races.sweep()
+            await races.sweep()
         except Exception:  # a failed sweep is retried on the next tick
             log.exception("race sweep failed")
 
 
-def create_app(services: Services) -> FastAPI:
-    """Build the HTTP app on already-composed services; its lifespan closes their clients."""
+def create_app(composition: Composition, contexts: Collection[str] = CONTEXTS) -> FastAPI:
+    """The HTTP app serving the routes of ``contexts`` (every context by default), built on
+    ``composition``, which builds (and imports) only those contexts. The app's lifespan
+    closes the composition's clients."""
+    unknown = set(contexts) - set(CONTEXTS)
+    if unknown:
+        raise ValueError(f"unknown contexts {sorted(unknown)}; known: {', '.join(CONTEXTS)}")
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        # Sagas a crash left half-done (idle for a minute, so not another replica's live
-        # ones) are resumed before serving.
-        await services.orders.recover()
-        sweeper = asyncio.create_task(_sweep_races(services))
+        if "orders" in contexts:
+            # Sagas a crash left half-done (idle for a minute, so not another replica's live
+            # ones) are resumed before serving.
+            await composition.orders.recover()
+        sweeper = (
+            asyncio.create_task(_sweep_races(composition.races)) if "races" in contexts else None
+        )
         yield
-        sweeper.cancel()
-        await services.aclose()
+        if sweeper is not None:
+            sweeper.cancel()
+        await composition.aclose()
 
     app = FastAPI(
         title="Portside",
@@ -119,7 +130,7 @@ def create_app(services: Services) -> FastAPI:
     @app.get("/readyz", tags=["health"], response_model=ReadinessBody, responses=problems(503))
     async def readyz() -> JSONResponse:
         """Readiness: every required dependency answers; optional ones only degrade."""
-        checks = services.readiness
+        checks = composition.readiness
         results = await asyncio.gather(
             *(asyncio.wait_for(c.probe(), READINESS_TIMEOUT_SECONDS) for c in checks),
             return_exceptions=True,
@@ -140,15 +151,55 @@ def create_app(services: Services) -> FastAPI:
             )
         return JSONResponse({"status": "ready", "checks": report})
 
-    app.include_router(stocks_router(services.stocks))
-    app.include_router(leaderboards_router(services.leaderboards))
-    app.include_router(orders_router(services.orders))
-    app.include_router(races_router(services.races, services.race_stream))
-    app.include_router(trivia_router(services.trivia, services.market, services.tokens))
-    dev = services.dev_identity
+    for name in CONTEXTS:
+        if name in contexts:
+            _ROUTES[name](app, composition)
+    return app
+
+
+# Each context's routers, imported only when its routes are served.
+
+
+def _stocks(app: FastAPI, composition: Composition) -> None:
+    from entrypoints.http.stocks import stocks_router
+
+    app.include_router(stocks_router(composition.stocks))
+
+
+def _leaderboards(app: FastAPI, composition: Composition) -> None:
+    from entrypoints.http.leaderboards import leaderboards_router
+
+    app.include_router(leaderboards_router(composition.leaderboards))
+
+
+def _orders(app: FastAPI, composition: Composition) -> None:
+    from entrypoints.http.orders import orders_router
+
+    app.include_router(orders_router(composition.orders))
+
+
+def _races(app: FastAPI, composition: Composition) -> None:
+    from entrypoints.http.races import races_router
+
+    app.include_router(races_router(composition.races, composition.race_stream))
+
+
+def _trivia(app: FastAPI, composition: Composition) -> None:
+    from entrypoints.http.trivia import identity_router, trivia_router
+
+    app.include_router(trivia_router(composition.trivia, composition.market, composition.tokens))
+    dev = composition.dev_identity
     if dev is not None:
         app.include_router(identity_router(lambda: dev().jwks()))
-    return app
+
+
+_ROUTES: dict[str, Callable[[FastAPI, Composition], None]] = {
+    "stocks": _stocks,
+    "leaderboards": _leaderboards,
+    "orders": _orders,
+    "races": _races,
+    "trivia": _trivia,
+}
 
 
 def install_docs(app: FastAPI) -> None:

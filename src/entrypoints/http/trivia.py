@@ -16,29 +16,33 @@ from domain.trivia.market import coins
 from domain.trivia.service import MarketService, TriviaService
 from entrypoints.http.edge import EdgeRoute, body_limit
 from entrypoints.http.errors import problems
-from entrypoints.http.models.shared import PageBody, page_fields
-from entrypoints.http.models.trivia import (
-    LISTING_ID,
-    QUIZ_ID,
+from entrypoints.http.models.games import (
     AnswersInput,
-    Cursor,
     GameBody,
     GameDetailBody,
     GamesBody,
+    JwksBody,
+    ProgressBody,
+    ScoredPlayBody,
+)
+from entrypoints.http.models.market import (
+    LISTING_ID,
     GrantBody,
     GrantInput,
-    JwksBody,
     ListingBody,
     ListingInput,
     MarketplaceBody,
-    MyQuizzesBody,
-    ProgressBody,
     PurchaseBody,
+    WalletBody,
+)
+from entrypoints.http.models.shared import PageBody, page_fields
+from entrypoints.http.models.trivia import (
+    QUIZ_ID,
+    Cursor,
+    MyQuizzesBody,
     QuizBody,
     QuizInput,
     QuizSummaryBody,
-    ScoredPlayBody,
-    WalletBody,
 )
 from ports.trivia import TokenVerifier
 

@@ -1,0 +1,159 @@
+"""The trivia context: ``TRIVIA_TABLE`` -> quizzes, plays, progress, wallets, the marketplace
+and the quiz boards in DynamoDB (so consumers in other processes write where the routes
+read), else in memory with the demo quizzes and the shared leaderboards;
+``TRIVIA_TOPIC_ARN`` -> events on SNS for the Lambda or container consumers, else an
+in-process bus whose subscribers are the service's own consumers; ``AUTH_JWKS_URL`` (with
+``AUTH_ISSUER`` and ``AUTH_AUDIENCE``) -> tokens of that issuer, else the embedded
+development identity provider (its key in ``AUTH_DEV_KEY_FILE``)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from domain.trivia.service import MarketService, TriviaService
+from entrypoints.composition.leaderboards import boards_in_table
+from entrypoints.composition.shared import Backend, backend, event_publisher, table_check
+from entrypoints.settings import ConfigurationError, Settings
+from ports.shared import EventPublisher, QueueReader
+from ports.trivia import Marketplace, PlayLog, ProgressStore, QuizStore, TokenVerifier, WalletStore
+
+if TYPE_CHECKING:
+    from adapters.jwt.trivia import DevIdentityProvider
+    from entrypoints.composition import Composition
+
+READS = (
+    "trivia_table",
+    "trivia_topic_arn",
+    "auth_jwks_url",
+    "auth_issuer",
+    "auth_audience",
+    "auth_dev_key_file",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TriviaContext:
+    trivia: TriviaService
+    market: MarketService
+    tokens: TokenVerifier
+    dev_identity: Callable[[], DevIdentityProvider] | None
+
+
+def build_trivia(root: Composition) -> TriviaContext:
+    settings = root.settings
+    quizzes: QuizStore
+    plays: PlayLog
+    progress: ProgressStore
+    wallets: WalletStore
+    market: Marketplace
+    table = settings.trivia_table
+    if backend(table, settings) is Backend.AWS:
+        from adapters.dynamodb.trivia import (
+            DynamoDBMarketplace,
+            DynamoDBPlayLog,
+            DynamoDBProgressStore,
+            DynamoDBQuizStore,
+            DynamoDBWalletStore,
+        )
+
+        assert table
+        dynamodb = root.clients.dynamodb()
+        root.readiness.append(table_check("triviaTable", dynamodb, table))
+        quizzes = DynamoDBQuizStore(dynamodb, table)
+        plays, progress = DynamoDBPlayLog(dynamodb, table), DynamoDBProgressStore(dynamodb, table)
+        wallets, market = DynamoDBWalletStore(dynamodb, table), DynamoDBMarketplace(dynamodb, table)
+        boards = boards_in_table(root, table)
+    else:
+        from adapters.memory.trivia import (
+            InMemoryMarketplace,
+            InMemoryPlayLog,
+            InMemoryProgressStore,
+            InMemoryQuizStore,
+            InMemoryWalletStore,
+            demo_quizzes,
+        )
+
+        memory_quizzes, memory_wallets = InMemoryQuizStore(demo_quizzes()), InMemoryWalletStore()
+        quizzes, wallets = memory_quizzes, memory_wallets
+        market = InMemoryMarketplace(memory_quizzes, memory_wallets)
+        plays, progress = InMemoryPlayLog(), InMemoryProgressStore()
+        boards = root.leaderboards  # the leaderboard context's own configuration
+    from adapters.memory.shared import InMemoryEventBus
+
+    bus: InMemoryEventBus | None = None
+
+    def in_process_bus() -> EventPublisher:
+        nonlocal bus
+        bus = InMemoryEventBus(root.dead_letters)
+        return bus
+
+    events = event_publisher(settings.trivia_topic_arn, settings, root.clients, in_process_bus)
+    trivia = TriviaService(quizzes, plays, progress, boards, events, root.clock, market)
+    if bus is not None:
+        for name, consumer in trivia.consumers().items():
+            bus.subscribe(name, consumer)
+    tokens, dev = _identity(root)
+    return TriviaContext(
+        trivia, MarketService(quizzes, wallets, market, root.idempotency, root.clock), tokens, dev
+    )
+
+
+class _FirstUseTokenVerifier:
+    """Builds the real verifier on the first token, so routes that need no identity (and
+    every Lambda cold start) do not pay for importing the JWT and crypto libraries."""
+
+    def __init__(self, build: Callable[[], TokenVerifier]) -> None:
+        self._build = build
+        self._verifier: TokenVerifier | None = None
+
+    async def verify(self, token: str) -> str:
+        if self._verifier is None:
+            self._verifier = self._build()
+        return await self._verifier.verify(token)
+
+
+def _identity(
+    root: Composition,
+) -> tuple[TokenVerifier, Callable[[], DevIdentityProvider] | None]:
+    settings = root.settings
+    if settings.auth_jwks_url and settings.auth_issuer and settings.auth_audience:
+        jwks_url, issuer, audience = (
+            settings.auth_jwks_url, settings.auth_issuer, settings.auth_audience,
+        )  # fmt: skip
+
+        def jwks() -> TokenVerifier:
+            import httpx
+
+            from adapters.jwt.trivia import JwksTokenVerifier
+
+            return JwksTokenVerifier(
+                root.clients.http(httpx.Timeout(3.0)), jwks_url, issuer, audience
+            )
+
+        return _FirstUseTokenVerifier(jwks), None
+    dev = functools.cache(lambda: dev_identity(settings))
+    return _FirstUseTokenVerifier(dev), dev
+
+
+def dev_identity(settings: Settings) -> DevIdentityProvider:
+    """The embedded default's identity provider; refused when a real issuer is configured."""
+    if settings.auth_issuer:
+        raise ConfigurationError(
+            "Development tokens are refused: AUTH_ISSUER names a real identity provider."
+        )
+    from pathlib import Path
+
+    from adapters.jwt.trivia import DevIdentityProvider
+
+    return DevIdentityProvider(Path(settings.auth_dev_key_file))
+
+
+def event_queue(root: Composition, queue_url: str) -> QueueReader:
+    """The SQS queue subscribed to ``TRIVIA_TOPIC_ARN`` that ``portside consume trivia``
+    reads (the queue is named on the command line)."""
+    from adapters.sqs.shared import SQSQueueReader
+
+    return SQSQueueReader(root.clients.sqs(), queue_url)

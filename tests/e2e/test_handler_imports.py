@@ -1,0 +1,134 @@
+"""Lean Lambda handlers: importing and invoking a handler, in a fresh interpreter as a Lambda
+execution environment would, loads no module of another context (the shared kernel and the
+leaderboard service aside), builds nothing at import, and logs with the request id."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.services import base_env
+
+EVENTS = Path(__file__).parent.parent / "events"
+CONTEXTS = {"stocks", "leaderboards", "orders", "races", "trivia"}
+# Imports the handler, checks that the import alone composed nothing, invokes it once and
+# reports the answer and the project modules loaded.
+INVOKE = """
+import json, sys
+
+class Context:
+    aws_request_id = "0f1e2d3c-aaaa-bbbb-cccc-000000000002"
+    function_name = "portside"
+    def get_remaining_time_in_millis(self):
+        return 30000
+
+PROJECT = ("domain", "ports", "adapters", "entrypoints")
+module, name, event = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+handler = getattr(__import__(module, fromlist=[name]), name)
+contexts = ("stocks", "leaderboards", "orders", "races", "trivia")
+composed_at_import = any(f"entrypoints.composition.{c}" in sys.modules for c in contexts)
+answer = handler(event, Context())
+loaded = sorted(m for m in sys.modules if m.split(".")[0] in PROJECT)
+print(json.dumps({"answer": answer, "loaded": loaded, "composed_at_import": composed_at_import}))
+"""
+
+
+def http_event(path: str) -> dict[str, Any]:
+    event: dict[str, Any] = json.loads((EVENTS / "apigw_http_v2_get_stock.json").read_text())
+    event["rawPath"] = event["requestContext"]["http"]["path"] = path
+    event["rawQueryString"], event["queryStringParameters"] = "", {}
+    return event
+
+
+def event_file(name: str) -> dict[str, Any]:
+    event: dict[str, Any] = json.loads((EVENTS / name).read_text())
+    return event
+
+
+CASES = [
+    ("entrypoints.aws_lambda.http_stocks", "handler", http_event("/stock/AMZN"), "stocks"),
+    (
+        "entrypoints.aws_lambda.http_leaderboards",
+        "handler",
+        http_event("/leaderboards/class-3"),
+        "leaderboards",
+    ),
+    ("entrypoints.aws_lambda.http_orders", "handler", http_event("/inventory/ITEM001"), "orders"),
+    ("entrypoints.aws_lambda.http_races", "handler", http_event("/classes/1/leaderboard"), "races"),
+    (
+        "entrypoints.aws_lambda.http_trivia",
+        "handler",
+        http_event("/.well-known/jwks.json"),
+        "trivia",
+    ),
+    ("entrypoints.aws_lambda.orders", "recover_handler", {}, "orders"),
+    ("entrypoints.aws_lambda.races", "sweep_handler", {}, "races"),
+    (
+        "entrypoints.aws_lambda.races",
+        "aggregate_handler",
+        event_file("kinesis_races_window.json"),
+        "races",
+    ),
+    (
+        "entrypoints.aws_lambda.races",
+        "firehose_transform_handler",
+        event_file("firehose_races.json"),
+        "races",
+    ),
+    (
+        "entrypoints.aws_lambda.trivia",
+        "score_handler",
+        event_file("sns_trivia_score.json"),
+        "trivia",
+    ),
+]
+
+
+def contexts_of(module: str) -> set[str]:
+    return {part.removeprefix("http_") for part in module.split(".")} & CONTEXTS
+
+
+def invoke(module: str, name: str, event: dict[str, Any], env: dict[str, str]) -> dict[str, Any]:
+    result = subprocess.run(
+        [sys.executable, "-c", INVOKE, module, name, json.dumps(event)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    report: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return report
+
+
+@pytest.mark.parametrize(
+    ("module", "name", "event", "own"), CASES, ids=[f"{m}.{n}" for m, n, _, _ in CASES]
+)
+def test_a_handler_loads_only_its_own_context(
+    module: str, name: str, event: dict[str, Any], own: str, tmp_path: Path
+) -> None:
+    env = {**base_env(), "AUTH_DEV_KEY_FILE": str(tmp_path / "key.pem")}
+    report = invoke(module, name, event, env)
+    assert report["composed_at_import"] is False
+    if module.startswith("entrypoints.aws_lambda.http"):
+        assert report["answer"]["statusCode"] == 200, report["answer"]
+    foreign = {
+        m: contexts_of(m) - {own, "leaderboards"}
+        for m in report["loaded"]
+        if contexts_of(m) - {own, "leaderboards"}
+    }
+    assert foreign == {}
+    assert any(own in contexts_of(m) for m in report["loaded"])  # the check can see a context
+
+
+def test_the_all_routes_handler_serves_every_context(tmp_path: Path) -> None:
+    env = {**base_env(), "AUTH_DEV_KEY_FILE": str(tmp_path / "key.pem")}
+    report = invoke("entrypoints.aws_lambda.http", "handler", http_event("/stock/AMZN"), env)
+    assert report["answer"]["statusCode"] == 200
+    assert set().union(*map(contexts_of, report["loaded"])) >= CONTEXTS

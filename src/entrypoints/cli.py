@@ -11,6 +11,10 @@ from entrypoints.composition import compose, load_settings
 from entrypoints.logs import configure_logging
 from entrypoints.settings import ConfigurationError, Settings
 
+#: The commands that run for a while and log as JSON lines; the one-shot tools (``init-aws``,
+#: ``dev-token``) print their own report and leave the libraries' logging alone.
+LOGGING_COMMANDS = frozenset({"serve", "orders", "consume", "simulate-race"})
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="portside", description=__doc__)
@@ -74,7 +78,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
-        configure_logging(settings.log_level)
+        if args.command in LOGGING_COMMANDS:
+            configure_logging(settings.log_level)
         if args.command == "serve":
             return _serve(settings, args.host, args.port)
         if args.command == "orders":

@@ -189,10 +189,10 @@ def _consume_races(settings: Settings, window: float, until_idle: float | None) 
 def _simulate_race(settings: Settings, args: argparse.Namespace) -> int:
     import asyncio
 
-    from domain.races.model import RaceRules
+    from entrypoints.composition.races import race_rules
     from entrypoints.race_simulator import LocalTarget, StreamTarget, simulate
 
-    rules = RaceRules(settings.race_seconds, settings.race_classes, settings.race_grace_seconds)
+    rules = race_rules(compose(settings))
     seconds = args.seconds if args.seconds is not None else rules.race_seconds
     if not 1 <= seconds <= rules.race_seconds:
         raise ConfigurationError(f"--seconds must be 1..{rules.race_seconds} (RACE_SECONDS)")

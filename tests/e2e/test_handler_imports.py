@@ -5,14 +5,12 @@ leaderboard service aside), builds nothing at import, and logs with the request 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support.services import base_env
+from tests.support.services import base_env, run_script
 
 EVENTS = Path(__file__).parent.parent / "events"
 CONTEXTS = {"stocks", "leaderboards", "orders", "races", "trivia"}
@@ -94,17 +92,7 @@ def contexts_of(module: str) -> set[str]:
 
 
 def invoke(module: str, name: str, event: dict[str, Any], env: dict[str, str]) -> dict[str, Any]:
-    result = subprocess.run(
-        [sys.executable, "-c", INVOKE, module, name, json.dumps(event)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    report: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
-    return report
+    return run_script(INVOKE, [module, name, json.dumps(event)], env)
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,6 @@ is read on the first invocation, and what the handler loads can be checked.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,7 +15,7 @@ import httpx
 import pytest
 
 from tests.support.fake_rates import FakeRatesServer
-from tests.support.services import base_env, start_portside
+from tests.support.services import base_env, run_script, start_portside
 
 EVENTS = Path(__file__).parent.parent / "events"
 V1 = EVENTS / "apigw_rest_v1_get_stock.json"
@@ -42,17 +40,7 @@ print(json.dumps({"loaded": loaded, "responses": responses}))
 
 
 def invoke(env: dict[str, str], *events: Path) -> dict[str, Any]:
-    result = subprocess.run(
-        [sys.executable, "-c", INVOKE, *map(str, events)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    report: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
-    return report
+    return run_script(INVOKE, [str(e) for e in events], env)
 
 
 @pytest.fixture(scope="module")

@@ -201,6 +201,20 @@ def base_env(**settings: str) -> dict[str, str]:
     return env
 
 
+def run_script(script: str, args: list[str], env: dict[str, str]) -> dict[str, Any]:
+    """Run ``python -c script args...`` in a fresh interpreter (a Lambda execution
+    environment, say) and return the JSON report it prints last."""
+    import json
+
+    result = subprocess.run(
+        [sys.executable, "-c", script, *args],
+        env=env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    report: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return report
+
+
 def start_portside(env: dict[str, str], *args: str) -> tuple[Service, str]:
     """``portside serve`` as a subprocess on a free loopback port; returns it and its URL."""
     port = free_port()

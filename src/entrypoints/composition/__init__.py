@@ -10,6 +10,8 @@ imported, so on the embedded default no boto3, redis or httpx is loaded. Provisi
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +23,7 @@ from entrypoints.composition.shared import ReadinessCheck
 from entrypoints.settings import Settings
 
 if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
     from redis.asyncio import Redis
 
     from adapters.jwt.trivia import DevIdentityProvider
@@ -79,6 +82,14 @@ class Composition:
         others = [c for c in self.readiness if c.name != "redis"]
         required = holds_data or any(c.name == "redis" and c.required for c in self.readiness)
         self.readiness[:] = [*others, ReadinessCheck("redis", client.ping, required=required)]
+        return client
+
+    def dynamodb(self, check: str, table: str) -> DynamoDBClient:
+        """The shared DynamoDB client, for ``table``; ``/readyz`` then probes the table as
+        ``check`` (``stocksTable``, ...)."""
+        client = self.clients.dynamodb()
+        probe = functools.partial(asyncio.to_thread, client.describe_table, TableName=table)
+        self.readiness.append(ReadinessCheck(check, probe))
         return client
 
     async def aclose(self) -> None:

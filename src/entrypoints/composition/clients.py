@@ -82,10 +82,6 @@ class Clients:
         self._closers.append(client.aclose)
         return client
 
-    def on_close(self, close: Callable[[], Awaitable[object]]) -> None:
-        """Also run ``close`` on :meth:`aclose` (for a resource built outside this class)."""
-        self._closers.append(close)
-
     async def aclose(self) -> None:
         """Close every client opened, the last opened first."""
         closers, self._closers = self._closers, []

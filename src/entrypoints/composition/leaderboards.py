@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from domain.leaderboards.service import LeaderboardService
-from entrypoints.composition.shared import Backend, backend, table_check
+from entrypoints.composition.shared import Backend, backend
 from ports.leaderboards import LeaderboardStore
 
 if TYPE_CHECKING:
@@ -35,8 +35,7 @@ def _store(root: Composition) -> LeaderboardStore:
             from adapters.dynamodb.leaderboards import DynamoDBLeaderboardStore
 
             assert table
-            root.readiness.append(table_check("leaderboardsTable", root.clients.dynamodb(), table))
-            return DynamoDBLeaderboardStore(root.clients.dynamodb(), table)
+            return DynamoDBLeaderboardStore(root.dynamodb("leaderboardsTable", table), table)
         case Backend.REDIS:
             from adapters.redis.leaderboards import RedisLeaderboardStore
 

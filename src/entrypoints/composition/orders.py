@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from domain.orders.saga import InProcessOrchestrator, OrderSaga
 from domain.orders.service import OrderService
-from entrypoints.composition.shared import Backend, backend, event_publisher, table_check
+from entrypoints.composition.shared import Backend, backend, event_publisher
 from ports.orders import Inventory, OrderStore, PaymentGateway, SagaOrchestrator
 
 if TYPE_CHECKING:
@@ -63,8 +63,7 @@ def _order_store(root: Composition) -> OrderStore:
         from adapters.dynamodb.orders import DynamoDBOrderStore
 
         assert table
-        root.readiness.append(table_check("ordersTable", root.clients.dynamodb(), table))
-        return DynamoDBOrderStore(root.clients.dynamodb(), table)
+        return DynamoDBOrderStore(root.dynamodb("ordersTable", table), table)
     from adapters.memory.orders import InMemoryOrderStore
 
     return InMemoryOrderStore()
@@ -76,8 +75,7 @@ def _inventory(root: Composition) -> Inventory:
         from adapters.dynamodb.orders import DynamoDBInventory
 
         assert table
-        root.readiness.append(table_check("inventoryTable", root.clients.dynamodb(), table))
-        return DynamoDBInventory(root.clients.dynamodb(), table)
+        return DynamoDBInventory(root.dynamodb("inventoryTable", table), table)
     from adapters.memory.orders import DEMO_CATALOGUE, InMemoryInventory
 
     return InMemoryInventory(DEMO_CATALOGUE)

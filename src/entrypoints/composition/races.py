@@ -12,7 +12,7 @@ from domain.leaderboards.service import LeaderboardService
 from domain.races.model import LiveRace, RaceRules
 from domain.races.service import RaceService
 from entrypoints.composition.leaderboards import boards_in_table
-from entrypoints.composition.shared import Backend, backend, table_check
+from entrypoints.composition.shared import Backend, backend
 from entrypoints.settings import ConfigurationError
 from ports.races import (
     ArchiveReader,
@@ -54,8 +54,7 @@ def build_races(root: Composition) -> RaceService:
 
         table = settings.races_table
         assert table
-        root.readiness.append(table_check("racesTable", root.clients.dynamodb(), table))
-        store = DynamoDBRaceStore(root.clients.dynamodb(), table)
+        store = DynamoDBRaceStore(root.dynamodb("racesTable", table), table)
         # Results and class bests are leaderboard boards in the races table.
         boards = boards_in_table(root, table)
         # On AWS the live item's DynamoDB stream feeds publish_handler, which uses this.

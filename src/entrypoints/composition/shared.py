@@ -3,7 +3,6 @@ the shared-kernel ports (dead letters, idempotency, event publishing)."""
 
 from __future__ import annotations
 
-import asyncio
 import enum
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -14,8 +13,6 @@ from entrypoints.settings import Settings
 from ports.shared import DeadLetters, EventPublisher, IdempotencyStore
 
 if TYPE_CHECKING:
-    from mypy_boto3_dynamodb.client import DynamoDBClient
-
     from entrypoints.composition import Composition
 
 #: Settings read here, for every context that uses these ports.
@@ -49,10 +46,6 @@ class ReadinessCheck:
     required: bool = True
 
 
-def table_check(name: str, dynamodb: DynamoDBClient, table: str) -> ReadinessCheck:
-    return ReadinessCheck(name, lambda: asyncio.to_thread(dynamodb.describe_table, TableName=table))
-
-
 def dead_letters(settings: Settings, clients: Clients) -> DeadLetters:
     """``DEAD_LETTER_QUEUE_URL`` set -> SQS; else in memory (each one also logged)."""
     if backend(settings.dead_letter_queue_url, settings) is Backend.AWS:
@@ -74,8 +67,7 @@ def idempotency_store(root: Composition) -> IdempotencyStore:
             from adapters.dynamodb.shared import DynamoDBIdempotencyStore
 
             assert table
-            root.readiness.append(table_check("idempotencyTable", root.clients.dynamodb(), table))
-            return DynamoDBIdempotencyStore(root.clients.dynamodb(), table)
+            return DynamoDBIdempotencyStore(root.dynamodb("idempotencyTable", table), table)
         case Backend.REDIS:
             from adapters.redis.shared import RedisIdempotencyStore
 

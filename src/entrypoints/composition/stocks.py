@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from domain.stocks.errors import InvalidStockRequestError
 from domain.stocks.service import StockValuationService
-from entrypoints.composition.shared import Backend, backend, table_check
+from entrypoints.composition.shared import Backend, backend
 from entrypoints.settings import ConfigurationError
 from ports.stocks import RatesProvider, StockRepository
 
@@ -51,8 +51,7 @@ def _repository(root: Composition) -> StockRepository:
         from adapters.dynamodb.stocks import DynamoDBStockRepository
 
         assert table
-        root.readiness.append(table_check("stocksTable", root.clients.dynamodb(), table))
-        return DynamoDBStockRepository(root.clients.dynamodb(), table)
+        return DynamoDBStockRepository(root.dynamodb("stocksTable", table), table)
     from adapters.memory.stocks import DEMO_STOCKS, InMemoryStockRepository
 
     return InMemoryStockRepository(DEMO_STOCKS)

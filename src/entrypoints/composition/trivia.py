@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from domain.trivia.service import MarketService, TriviaService
 from entrypoints.composition.leaderboards import boards_in_table
-from entrypoints.composition.shared import Backend, backend, event_publisher, table_check
+from entrypoints.composition.shared import Backend, backend, event_publisher
 from entrypoints.settings import ConfigurationError, Settings
 from ports.shared import EventPublisher, QueueReader
 from ports.trivia import Marketplace, PlayLog, ProgressStore, QuizStore, TokenVerifier, WalletStore
@@ -60,8 +60,7 @@ def build_trivia(root: Composition) -> TriviaContext:
         )
 
         assert table
-        dynamodb = root.clients.dynamodb()
-        root.readiness.append(table_check("triviaTable", dynamodb, table))
+        dynamodb = root.dynamodb("triviaTable", table)
         quizzes = DynamoDBQuizStore(dynamodb, table)
         plays, progress = DynamoDBPlayLog(dynamodb, table), DynamoDBProgressStore(dynamodb, table)
         wallets, market = DynamoDBWalletStore(dynamodb, table), DynamoDBMarketplace(dynamodb, table)

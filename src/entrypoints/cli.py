@@ -148,7 +148,7 @@ def _recover(settings: Settings, idle: float | None) -> int:
 def _consume_trivia(settings: Settings, queue_url: str, until_idle: float | None) -> int:
     import asyncio
 
-    from entrypoints.aws_lambda.trivia import TriviaHandlers
+    from domain.trivia.intake import TriviaEvents
     from entrypoints.composition.trivia import event_queue
     from entrypoints.trivia_consumer import TriviaQueueConsumer
 
@@ -157,9 +157,9 @@ def _consume_trivia(settings: Settings, queue_url: str, until_idle: float | None
     loop = asyncio.new_event_loop()
     try:
         composition = compose(settings)
-        handlers = TriviaHandlers(composition, loop.run_until_complete)
+        events = TriviaEvents(composition.trivia.consumers(), composition.dead_letters)
         queue = event_queue(composition, queue_url)
-        report = TriviaQueueConsumer(handlers, queue, loop.run_until_complete).run(until_idle)
+        report = TriviaQueueConsumer(events, queue, loop.run_until_complete).run(until_idle)
     finally:
         loop.close()
     print(
@@ -180,7 +180,7 @@ def _consume_races(settings: Settings, window: float, until_idle: float | None) 
     consumer = RaceStreamConsumer(composition, reader, checkpoints, stream, window_seconds=window)
     report = consumer.run(until_idle)
     print(
-        f"consumed {report.records} records in {report.invocations} invocations "
+        f"consumed {report.records} records in {report.batches} batches "
         f"({report.windows} windows, {report.retries} retries)"
     )
     return 0

@@ -22,11 +22,12 @@ from typing import Any, TextIO
 
 from domain.races.model import DeviceMessage, RaceRules, message_json, race_key
 from domain.races.stream import StreamRecord
-from domain.shared.backoff import backoff_delay
+from domain.shared.retry import Retry
 from ports.races import StreamProducer
 
 CENT = Decimal("0.01")
-BATCH_ATTEMPTS = 5
+#: Tries of a batch the local server did not take (transport error or 5xx).
+BATCH_RETRY = Retry(attempts=5, base=0.1, cap=5.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +110,7 @@ class LocalTarget:
 
     def send(self, batch: list[DeviceMessage], summary: Summary) -> None:
         body = "[" + ",".join(message_json(m) for m in batch) + "]"
-        for attempt in range(BATCH_ATTEMPTS):
+        for attempt in range(BATCH_RETRY.attempts):
             try:
                 answer = self._http.post(
                     "/races/events", content=body, headers={"content-type": "application/json"}
@@ -118,9 +119,9 @@ class LocalTarget:
                     break
             except self._errors:
                 pass
-            if attempt + 1 < BATCH_ATTEMPTS:
+            if attempt + 1 < BATCH_RETRY.attempts:
                 summary.retried += len(batch)
-                time.sleep(backoff_delay(attempt, 0.1, 5.0))
+                BATCH_RETRY.pause_blocking(attempt)
         else:
             summary.failed += len(batch)
             return

@@ -1,32 +1,30 @@
-"""``portside consume races``: Lambda's Kinesis event source mapping, for containers and tests.
+"""``portside consume races``: the race stream's consumer for containers and tests.
 
-Polls every shard of ``RACES_STREAM`` and hands each batch to the same ``aggregate_handler``
-code Lambda runs, in Lambda's event shape. Like the event source mapping it checkpoints per
-shard (in ``RACES_TABLE``: ``checkpoint-<stream>`` / shard id), emulates tumbling windows
-(state carried between invokes, a final invoke when the window's time is up, the checkpoint
-moved only after it), and on reported batch item failures re-reads from the failed record
-(windowed: from the window's start; every write is idempotent, so re-processing is safe).
-It also runs the sweep on a timer and, standing in for Firehose and ``history_handler``,
-merges each flushed window's messages into the all-time class records.
+Polls every shard of ``RACES_STREAM`` and applies each batch with ``domain.races.intake``, the
+code the Kinesis Lambda handler calls. Like Lambda's event source mapping it checkpoints per
+shard (in ``RACES_TABLE``: ``checkpoint-<stream>`` / shard id) and keeps tumbling windows
+(the same ``WindowBuffer``, held in memory; a window is stored when its time is up or its
+buffer nears ``window_bytes``, and the checkpoint moves only after that). When a batch or a
+window cannot be stored it re-reads from the first record whose effect is not stored
+(windowed: from the window's start; every write is idempotent, so re-processing is safe), after
+a bounded, jittered pause. It also runs the sweep on a timer and, standing in for Firehose and
+``history_handler``, merges each stored batch's messages into the all-time class records.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import TypeVar
 
-from domain.races.errors import PoisonRecordError
-from domain.races.model import DeviceMessage, decode_message
+from domain.races.intake import DeviceBatches, WindowBuffer
+from domain.races.model import DeviceMessage
 from domain.races.stream import ShardRecord
-from domain.shared.backoff import backoff_delay
 from domain.shared.errors import UnavailableError
-from entrypoints.aws_lambda.races import RaceHandlers, TransientFailure
+from domain.shared.retry import Retry
 from entrypoints.composition import Composition
 from ports.races import Checkpoints, StreamReader
 
@@ -36,13 +34,20 @@ T = TypeVar("T")
 BATCH_SIZE = 1000
 SWEEP_SECONDS = 60.0
 POLL_SECONDS = 0.2
-MAX_BACKOFF_SECONDS = 5.0
+#: A window is stored early when its buffer grows past this (as Lambda's 1 MB state would).
+WINDOW_BYTES = 800_000
+#: The pause after a failed read or store of a shard, by failures in a row (reset on
+#: success); a consumer never gives a shard up, so only the pause is used, not ``attempts``.
+SHARD_BACKOFF = Retry(attempts=0, base=0.05, cap=5.0)
+#: Checkpoints and history must not be skipped: the consumer stops after these many tries
+#: (and resumes from its checkpoints when restarted).
+MUST_SUCCEED = Retry(attempts=9, base=0.05, cap=5.0)
 
 
 @dataclass
 class ConsumeReport:
     records: int = 0
-    invocations: int = 0
+    batches: int = 0
     retries: int = 0
     windows: int = 0
 
@@ -53,14 +58,12 @@ class _Shard:
     checkpoint: str | None  # the last sequence number whose effect is stored
     position: str | None  # the last sequence number handed to the handler
     window_start: float | None = None  # monotonic time the open window began
-    window_wall: datetime | None = None
-    state: dict[str, Any] = field(default_factory=dict)
-    messages: list[DeviceMessage] = field(default_factory=list)  # for the history
+    window: WindowBuffer = field(default_factory=WindowBuffer)
     failures: int = 0
 
 
 class RaceStreamConsumer:
-    """Consumes the race stream with the Lambda handlers (see the module docstring)."""
+    """Consumes the race stream (see the module docstring)."""
 
     def __init__(
         self,
@@ -73,10 +76,11 @@ class RaceStreamConsumer:
         sweep_seconds: float = SWEEP_SECONDS,
         poll_seconds: float = POLL_SECONDS,
         batch_size: int = BATCH_SIZE,
+        window_bytes: int = WINDOW_BYTES,
     ) -> None:
         self._loop = asyncio.new_event_loop()
-        self._services = services
-        self._handlers = RaceHandlers(services, self._loop.run_until_complete)
+        self._races = services.races
+        self._batches = DeviceBatches(services.races, services.dead_letters)
         self._reader = reader
         self._checkpoints = checkpoints
         self._stream = stream
@@ -84,7 +88,7 @@ class RaceStreamConsumer:
         self._sweep_every = sweep_seconds
         self._poll = poll_seconds
         self._batch = batch_size
-        self._arn = f"arn:aws:kinesis:local:000000000000:stream/{stream}"
+        self._window_bytes = window_bytes
         self.report = ConsumeReport()
 
     def _run(self, work: Awaitable[T]) -> T:
@@ -120,8 +124,8 @@ class RaceStreamConsumer:
     # -- one shard, one poll ----------------------------------------------------------------
 
     def _step(self, shard: _Shard) -> int:
-        if shard.failures:  # bounded, jittered backoff after a failure on this shard
-            time.sleep(backoff_delay(shard.failures, 0.05, MAX_BACKOFF_SECONDS))
+        if shard.failures:
+            SHARD_BACKOFF.pause_blocking(shard.failures)
         try:
             records = self._run(self._reader.read(shard.shard_id, shard.position, self._batch))
         except UnavailableError as exc:
@@ -129,154 +133,82 @@ class RaceStreamConsumer:
             shard.failures += 1
             return 0
         self.report.records += len(records)
-        if self._window <= 0:
-            if records:
-                self._invoke_plain(shard, records)
-            return len(records)
         if records:
-            self._invoke_window(shard, records)
+            self.report.batches += 1
+            if self._window > 0:
+                self._add_to_window(shard, records)
+            else:
+                self._store_batch(shard, records)
         if shard.window_start is not None and time.monotonic() - shard.window_start >= self._window:
             self._close_window(shard)
         return len(records)
 
-    def _invoke_plain(self, shard: _Shard, records: list[ShardRecord]) -> None:
-        answer = self._invoke(self._event(shard, records))
-        failed = {f["itemIdentifier"] for f in answer.get("batchItemFailures", [])}
-        done = records
-        if failed:
-            first = next(i for i, r in enumerate(records) if r.sequence_number in failed)
-            done = records[:first]
+    def _store_batch(self, shard: _Shard, records: list[ShardRecord]) -> None:
+        admitted = self._run(self._batches.admit([r.data for r in records]))
+        stored = self._run(self._batches.store(admitted.messages))
+        first_undone = admitted.first_undone(stored)
+        if first_undone < len(records):
             shard.failures += 1
             self.report.retries += 1
         else:
             shard.failures = 0
-        if done:
-            self._checkpoint(shard, done[-1].sequence_number)
-            self._merge_history(records=done)
+        if first_undone:
+            self._checkpoint(shard, records[first_undone - 1].sequence_number)
+            self._merge_history([m for i, m in admitted.messages if i < first_undone])
         shard.position = shard.checkpoint
 
-    def _invoke_window(self, shard: _Shard, records: list[ShardRecord]) -> None:
+    def _add_to_window(self, shard: _Shard, records: list[ShardRecord]) -> None:
         if shard.window_start is None:
-            shard.window_start, shard.window_wall = time.monotonic(), datetime.now(UTC)
-            shard.state, shard.messages = {}, []
-        event = self._event(shard, records)
-        event.update(self._window_fields(shard, final=False))
-        answer = self._invoke(event)
-        if answer.get("batchItemFailures"):
+            shard.window_start, shard.window = time.monotonic(), WindowBuffer()
+        admitted = self._run(self._batches.admit([r.data for r in records]))
+        if admitted.stop < len(records):  # the dead letters are down: the window starts over
             self._restart_window(shard)
             return
-        shard.state = answer.get("state") or {}
+        shard.window.add([m for _, m in admitted.messages])
         shard.position = records[-1].sequence_number
-        shard.messages += _valid(records, self._services)
-        if shard.state.get("pending") == "[]" and shard.messages:
-            # The handler flushed early (state near 1 MB): stored, so checkpoint as Lambda would.
-            self._checkpoint(shard, shard.position)
-            self._merge_history(messages=shard.messages)
-            shard.messages = []
+        if shard.window.size > self._window_bytes and self._store_window(shard):
+            shard.window = WindowBuffer()  # stored early; the window's time runs on
 
     def _close_window(self, shard: _Shard) -> None:
-        event = self._event(shard, [])
-        event.update(self._window_fields(shard, final=True))
-        try:
-            self._invoke(event)
-        except TransientFailure as exc:
-            log.warning("window of shard %s not flushed, re-reading it: %s", shard.shard_id, exc)
+        if self._store_window(shard):
+            self.report.windows += 1
+            shard.window_start, shard.window = None, WindowBuffer()
+
+    def _store_window(self, shard: _Shard) -> bool:
+        """Store the window's messages, then checkpoint; False (the window re-read from its
+        start, after a pause) when a race could not be stored."""
+        messages = shard.window.messages
+        if len(self._run(self._batches.store(list(enumerate(messages))))) < len(messages):
+            log.warning("window of shard %s not stored, re-reading it", shard.shard_id)
             self._restart_window(shard)
-            return
+            return False
         shard.failures = 0
-        self.report.windows += 1
         if shard.position is not None and shard.position != shard.checkpoint:
             self._checkpoint(shard, shard.position)
-        self._merge_history(messages=shard.messages)
-        shard.window_start, shard.state, shard.messages = None, {}, []
+        self._merge_history(messages)
+        return True
 
     def _restart_window(self, shard: _Shard) -> None:
         shard.failures += 1
         self.report.retries += 1
         shard.position = shard.checkpoint
-        shard.window_start, shard.state, shard.messages = None, {}, []
+        shard.window_start, shard.window = None, WindowBuffer()
 
     # -- helpers ----------------------------------------------------------------------------
 
-    def _invoke(self, event: dict[str, Any]) -> dict[str, Any]:
-        self.report.invocations += 1
-        return self._handlers.aggregate(event, None)
-
     def _checkpoint(self, shard: _Shard, sequence_number: str) -> None:
-        self._retrying(lambda: self._checkpoints.put(self._stream, shard.shard_id, sequence_number))
+        put = self._checkpoints.put
+        MUST_SUCCEED.call_blocking(
+            lambda: self._run(put(self._stream, shard.shard_id, sequence_number))
+        )
         shard.checkpoint = sequence_number
 
-    def _merge_history(
-        self,
-        *,
-        records: list[ShardRecord] | None = None,
-        messages: list[DeviceMessage] | None = None,
-    ) -> None:
-        batch = messages if messages is not None else _valid(records or [], self._services)
-        if batch:
-            self._retrying(lambda: self._services.races.record_history(batch))
+    def _merge_history(self, messages: list[DeviceMessage]) -> None:
+        if messages:
+            MUST_SUCCEED.call_blocking(lambda: self._run(self._races.record_history(messages)))
 
     def _sweep(self) -> None:
         try:
-            self._handlers.sweep({}, None)
+            self._run(self._races.sweep())
         except UnavailableError as exc:
             log.warning("sweep failed, next time: %s", exc.detail)
-
-    def _retrying(self, work: Callable[[], Awaitable[object]]) -> None:
-        """Checkpoints and history must not be skipped: retry with bounded backoff."""
-        for attempt in range(8):
-            try:
-                self._run(work())
-                return
-            except UnavailableError as exc:
-                log.warning("retrying after: %s", exc.detail)
-                time.sleep(backoff_delay(attempt, 0.05, MAX_BACKOFF_SECONDS))
-        self._run(work())  # the last attempt's error stops the consumer (it resumes at restart)
-
-    def _event(self, shard: _Shard, records: list[ShardRecord]) -> dict[str, Any]:
-        return {
-            "Records": [
-                {
-                    "kinesis": {
-                        "kinesisSchemaVersion": "1.0",
-                        "partitionKey": r.partition_key,
-                        "sequenceNumber": r.sequence_number,
-                        "data": base64.b64encode(r.data).decode(),
-                        "approximateArrivalTimestamp": r.arrival_ms / 1000,
-                    },
-                    "eventSource": "aws:kinesis",
-                    "eventVersion": "1.0",
-                    "eventID": f"{shard.shard_id}:{r.sequence_number}",
-                    "eventName": "aws:kinesis:record",
-                    "eventSourceARN": self._arn,
-                    "awsRegion": "local",
-                }
-                for r in records
-            ]
-        }
-
-    def _window_fields(self, shard: _Shard, *, final: bool) -> dict[str, Any]:
-        assert shard.window_wall is not None
-        end = shard.window_wall + timedelta(seconds=self._window)
-        return {
-            "window": {"start": shard.window_wall.isoformat(), "end": end.isoformat()},
-            "state": shard.state,
-            "shardId": shard.shard_id,
-            "eventSourceARN": self._arn,
-            "isFinalInvokeForWindow": final,
-            "isWindowTerminatedEarly": False,
-        }
-
-
-def _valid(records: list[ShardRecord], services: Composition) -> list[DeviceMessage]:
-    """The records' valid messages (poison and refused ones were dead-lettered by the
-    handler)."""
-    messages, now_ms = [], services.races.now_ms()
-    for r in records:
-        try:
-            message = decode_message(r.data, services.races.rules)
-        except PoisonRecordError:
-            continue
-        if services.races.refusal(message, now_ms) is None:
-            messages.append(message)
-    return messages

@@ -1,7 +1,7 @@
 """``portside consume trivia``: the trivia event consumers for containers.
 
 Reads an SQS queue subscribed to ``TRIVIA_TOPIC_ARN`` (raw delivery or the SNS envelope) and
-hands each message to the same ``TriviaHandlers.handle`` the Lambda handlers call. A message
+hands each message to ``domain.trivia.intake``, the code the SNS Lambda handlers call. A message
 is deleted once handled (or dead-lettered). On a transient failure, or an unexpected error on
 it (logged), it is left in the queue, which delivers it again after its visibility timeout
 (and to its dead-letter queue after the redrive policy's count); the other messages go on.
@@ -16,14 +16,16 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from domain.shared.backoff import backoff_delay
 from domain.shared.errors import UnavailableError
-from entrypoints.aws_lambda.trivia import TriviaHandlers
+from domain.shared.retry import Retry
+from domain.trivia.intake import TriviaEvents
 from ports.shared import QueueReader
 
 log = logging.getLogger(__name__)
 WAIT_SECONDS = 10.0
-MAX_BACKOFF_SECONDS = 5.0
+#: The pause after a failure, by failures in a row (reset when a receive succeeds); the
+#: consumer never gives up, so only the pause is used, not ``attempts``.
+BACKOFF = Retry(attempts=0, base=0.05, cap=5.0)
 
 
 @dataclass
@@ -34,16 +36,16 @@ class TriviaConsumeReport:
 
 
 class TriviaQueueConsumer:
-    """Consumes the trivia queue with the Lambda handlers' code (see the module docstring)."""
+    """Consumes the trivia queue (see the module docstring)."""
 
     def __init__(
         self,
-        handlers: TriviaHandlers,
+        events: TriviaEvents,
         queue: QueueReader,
         run: Callable[[Awaitable[Any]], Any],
         wait_seconds: float = WAIT_SECONDS,
     ) -> None:
-        self._handlers = handlers
+        self._events = events
         self._queue = queue
         self._run = run
         self._wait = wait_seconds
@@ -55,8 +57,8 @@ class TriviaQueueConsumer:
         failures = 0
         wait = self._wait if until_idle is None else min(self._wait, until_idle)
         while True:
-            if failures:  # bounded, jittered backoff after a failure
-                time.sleep(backoff_delay(failures, 0.05, MAX_BACKOFF_SECONDS))
+            if failures:
+                BACKOFF.pause_blocking(failures)
             try:
                 messages = self._run(self._queue.receive(10, wait))
             except UnavailableError as exc:
@@ -73,7 +75,7 @@ class TriviaQueueConsumer:
             for message in messages:
                 self.report.received += 1
                 try:
-                    self.report.handled += self._handlers.handle(message.body)
+                    self.report.handled += self._run(self._events.handle(message.body))
                 except UnavailableError as exc:
                     # Left in the queue: it comes back after the visibility timeout.
                     log.warning("trivia event left for a retry: %s", exc.detail)

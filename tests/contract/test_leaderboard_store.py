@@ -20,7 +20,6 @@ from typing import Any, TypeVar
 import pytest
 
 from adapters.memory.leaderboards import InMemoryLeaderboardStore
-from adapters.memory.shared import ManualClock
 from domain.leaderboards.errors import (
     BoardExistsError,
     BoardNotFoundError,
@@ -30,6 +29,7 @@ from domain.leaderboards.errors import (
 from domain.leaderboards.model import Policy, RankedEntry
 from domain.leaderboards.service import LeaderboardService, Submission
 from ports.leaderboards import LeaderboardStore
+from tests.support.fakes import ManualClock
 from tests.support.services import dynamodb_client
 
 T = TypeVar("T")

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
+from adapters.kinesis.batching import MAX_PUT_RECORDS, put_batches
 from adapters.memory.races import InMemoryStream
-from domain.races.stream import MAX_PUT_RECORDS, ShardRecord, StreamRecord, put_batches
+from domain.races.stream import ShardRecord, StreamRecord
 from ports.races import StreamProducer, StreamReader
 from tests.support.services import boto_client
 

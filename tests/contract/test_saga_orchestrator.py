@@ -16,10 +16,11 @@ from adapters.memory.orders import (
     InMemoryOrderStore,
     InMemoryPaymentGateway,
 )
-from adapters.memory.shared import InMemoryDeadLetters, InMemoryEventPublisher, ManualClock
+from adapters.memory.shared import InMemoryDeadLetters, InMemoryEventPublisher
 from domain.orders.model import Order, new_order, price_lines
 from domain.orders.saga import InProcessOrchestrator, OrderSaga
 from ports.orders import SagaOrchestrator
+from tests.support.fakes import ManualClock
 from tests.support.wire import order as place_request
 
 pytestmark = pytest.mark.anyio

@@ -18,9 +18,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from adapters.jwt.trivia import DevIdentityProvider, JwksTokenVerifier
-from adapters.memory.trivia import InMemoryTokenVerifier
 from domain.trivia.errors import IdentityProviderUnavailableError, InvalidTokenError
 from ports.trivia import TokenVerifier
+from tests.support.fakes import InMemoryTokenVerifier
 from tests.support.services import LoopbackServer
 
 pytestmark = pytest.mark.anyio

@@ -8,7 +8,7 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from adapters.dynamodb.tables import TRANSACT_ATTEMPTS, transact
+from adapters.dynamodb.tables import TRANSACT_RETRY, transact
 from domain.shared.errors import UnavailableError
 
 pytestmark = pytest.mark.anyio
@@ -69,7 +69,7 @@ async def test_a_conflict_is_tried_again() -> None:
 
 async def test_a_lasting_conflict_is_unavailable() -> None:
     dynamodb, stubber = client()
-    for _ in range(TRANSACT_ATTEMPTS):
+    for _ in range(TRANSACT_RETRY.attempts):
         cancelled(stubber, "TransactionConflict", "None")
     with stubber, pytest.raises(StoreDown):
         await transact(dynamodb, StoreDown, "t", ACTIONS)

@@ -36,11 +36,11 @@ from domain.shared.errors import InvalidInputError
 from domain.stocks.errors import InvalidStockRequestError, RatesUnavailableError
 from domain.stocks.model import validate_request
 from domain.trivia.errors import InvalidCursorError, InvalidTokenError
+from domain.trivia.intake import PoisonEventError, parse_event
 from domain.trivia.market import checked_price, checked_request_token
 from domain.trivia.model import answers_by_number, checked_quiz, parse_page_cursor
 from domain.trivia.progress import ExperienceEarned, ScoreRecorded
 from entrypoints.aws_lambda.archives import archive_lines
-from entrypoints.aws_lambda.trivia import PoisonEventError, parse_event
 from entrypoints.http.models.games import AnswersInput
 from entrypoints.http.models.market import GrantInput, ListingInput
 from entrypoints.http.models.orders import PlaceOrderInput

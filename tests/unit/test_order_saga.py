@@ -20,7 +20,6 @@ from adapters.memory.shared import (
     InMemoryDeadLetters,
     InMemoryEventPublisher,
     InMemoryIdempotencyStore,
-    ManualClock,
 )
 from domain.orders.errors import (
     InventoryUnavailableError,
@@ -38,6 +37,7 @@ from domain.orders.model import (
 )
 from domain.orders.saga import InProcessOrchestrator, OrderSaga
 from domain.orders.service import OrderService
+from tests.support.fakes import ManualClock
 from tests.support.wire import order
 
 pytestmark = pytest.mark.anyio

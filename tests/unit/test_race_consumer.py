@@ -18,7 +18,7 @@ from adapters.memory.races import (
     InMemoryLiveNotifier,
     InMemoryStream,
 )
-from adapters.memory.shared import InMemoryDeadLetters, ManualClock
+from adapters.memory.shared import InMemoryDeadLetters
 from domain.leaderboards.service import LeaderboardService
 from domain.races.model import output
 from domain.races.service import RaceService
@@ -26,6 +26,7 @@ from domain.races.stream import StreamRecord
 from entrypoints.composition import Composition
 from entrypoints.races_consumer import RaceStreamConsumer
 from tests.support.composing import composition_with
+from tests.support.fakes import ManualClock
 from tests.unit.test_race_handlers import FlakyRaceStore
 from tests.unit.test_races import IN_RACE, RACE, RULES, msg
 

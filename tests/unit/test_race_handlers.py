@@ -24,7 +24,7 @@ from adapters.memory.races import (
     InMemoryLiveNotifier,
     InMemoryRaceStore,
 )
-from adapters.memory.shared import InMemoryDeadLetters, ManualClock
+from adapters.memory.shared import InMemoryDeadLetters
 from domain.leaderboards.service import LeaderboardService
 from domain.races.errors import RaceStoreUnavailableError
 from domain.races.model import LiveRace, RaceRules
@@ -32,6 +32,7 @@ from domain.races.service import RaceService
 from entrypoints import aws_lambda
 from entrypoints.aws_lambda.races import RaceHandlers, TransientFailure
 from tests.support.composing import composition_with
+from tests.support.fakes import ManualClock
 from tests.unit.test_races import IN_RACE, RACE, RULES, msg
 
 EVENTS = Path(__file__).parents[1] / "events"

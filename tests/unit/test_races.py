@@ -13,13 +13,13 @@ import pytest
 
 from adapters.memory.leaderboards import InMemoryLeaderboardStore
 from adapters.memory.races import InMemoryHistoryStore, InMemoryLiveNotifier, InMemoryRaceStore
-from adapters.memory.shared import ManualClock
 from domain.leaderboards.errors import LeaderboardStoreUnavailableError
 from domain.leaderboards.model import Board, Entry, SubmitResult
 from domain.leaderboards.service import LeaderboardService
 from domain.races.errors import ClassNotFoundError, PoisonRecordError, RaceNotFoundError
 from domain.races.model import LiveRace, RacerProgress, RaceRules, output, parse_message
 from domain.races.service import RaceService
+from tests.support.fakes import ManualClock
 
 pytestmark = pytest.mark.anyio
 RULES = RaceRules(race_seconds=10, classes=(1, 2), grace_seconds=5)

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from adapters.memory.shared import InMemoryEventPublisher, InMemoryQueue
+from domain.trivia.intake import TriviaEvents
 from domain.trivia.progress import Progress
 from entrypoints.trivia_consumer import TriviaQueueConsumer
 from tests.unit.test_trivia_handlers import handlers, message
@@ -18,7 +19,8 @@ def test_the_queue_is_drained_once_with_duplicates_poison_and_a_transient_failur
 ) -> None:
     events = InMemoryEventPublisher()
     trivia, _ = service(events, FlakyProgress(failures=1))
-    on, letters, loop = handlers(trivia, tmp_path)
+    _, letters, loop = handlers(trivia, tmp_path)
+    on = TriviaEvents(trivia.consumers(), letters)
     loop.run_until_complete(trivia.play("ann", DEMO, answers(3)))
     bodies = [message(e) for e in events.published]
     envelope = json.dumps({"Type": "Notification", "Message": bodies[1]})  # SNS to SQS

@@ -15,9 +15,10 @@ import pytest
 from adapters.memory.shared import InMemoryDeadLetters, InMemoryEventPublisher
 from domain.shared.events import DomainEvent
 from domain.trivia.errors import TriviaStoreUnavailableError
+from domain.trivia.intake import parse_event
 from domain.trivia.progress import Progress
 from domain.trivia.service import TriviaService
-from entrypoints.aws_lambda.trivia import TriviaHandlers, parse_event
+from entrypoints.aws_lambda.trivia import TriviaHandlers
 from entrypoints.settings import Settings
 from tests.support.composing import composition_with
 from tests.unit.test_trivia_progress import DEMO, FlakyProgress, answers, service

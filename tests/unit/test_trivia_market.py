@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from adapters.memory.leaderboards import InMemoryLeaderboardStore
-from adapters.memory.shared import InMemoryEventPublisher, InMemoryIdempotencyStore, ManualClock
+from adapters.memory.shared import InMemoryEventPublisher, InMemoryIdempotencyStore
 from adapters.memory.trivia import (
     InMemoryMarketplace,
     InMemoryPlayLog,
@@ -38,6 +38,7 @@ from domain.trivia.errors import (
 from domain.trivia.market import checked_price, checked_request_token, coins
 from domain.trivia.service import MarketService, TriviaService
 from entrypoints.http.models.market import GrantInput, ListingInput
+from tests.support.fakes import ManualClock
 from tests.support.wire import edge, problems, quiz, responses
 
 pytestmark = pytest.mark.anyio

@@ -15,7 +15,6 @@ from adapters.memory.shared import (
     InMemoryDeadLetters,
     InMemoryEventBus,
     InMemoryEventPublisher,
-    ManualClock,
 )
 from adapters.memory.trivia import (
     InMemoryMarketplace,
@@ -30,6 +29,7 @@ from domain.trivia.errors import TriviaStoreUnavailableError
 from domain.trivia.model import Response
 from domain.trivia.progress import EXPERIENCE_EARNED, SCORE_RECORDED, Progress, level
 from domain.trivia.service import TriviaService
+from tests.support.fakes import ManualClock
 
 pytestmark = pytest.mark.anyio
 DEMO = "demo-2"  # Capitals: 4 questions; by ``portside``, policy first

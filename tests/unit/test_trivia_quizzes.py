@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from adapters.memory.leaderboards import InMemoryLeaderboardStore
-from adapters.memory.shared import InMemoryEventPublisher, ManualClock
+from adapters.memory.shared import InMemoryEventPublisher
 from adapters.memory.trivia import (
     DEMO_QUIZZES,
     InMemoryMarketplace,
@@ -33,6 +33,7 @@ from domain.trivia.errors import (
 from domain.trivia.model import LeaderboardPolicy, Mode, Response, checked_quiz
 from domain.trivia.service import TriviaService
 from entrypoints.http.models.games import GameDetailBody
+from tests.support.fakes import ManualClock
 from tests.support.wire import quiz, quiz_problems, responses
 
 pytestmark = pytest.mark.anyio

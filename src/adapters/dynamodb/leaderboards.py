@@ -24,7 +24,6 @@ Cost per call, in index items read (about 20 items of ~200 bytes per read unit):
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable, Sequence
 from decimal import Decimal
@@ -51,7 +50,7 @@ from domain.leaderboards.model import (
     tie_value,
     to_cents,
 )
-from domain.shared.backoff import backoff_delay
+from domain.shared.retry import Retry
 from domain.shared.time import from_millis, to_millis
 
 if TYPE_CHECKING:
@@ -61,7 +60,8 @@ if TYPE_CHECKING:
 INDEX = "GSI_PK_Index"
 META = "#board"
 _TIE_SPAN = 10**13
-_MAX_ATTEMPTS = 40
+#: Tries of a submission that lost to a concurrent write of the same entry.
+_CONFLICT_RETRY = Retry(attempts=40, base=0.001, cap=0.05)
 #: Entries per submission transaction: DynamoDB allows 100 actions, one is the member count.
 _CHUNK = 99
 _T = TypeVar("_T")
@@ -188,7 +188,7 @@ class DynamoDBLeaderboardStore:
         return {item["SK"]["S"]: (_decode(item), int(item["version"]["N"])) for item in items}
 
     async def _submit_one(self, board: Board, submitted: Entry) -> SubmitResult:
-        for attempt in range(_MAX_ATTEMPTS):
+        for attempt in range(_CONFLICT_RETRY.attempts):
             current, version = await self._get_entry(board.key, submitted.member)
             new = apply_policy(board.policy, current, submitted)
             if new is None:
@@ -214,9 +214,9 @@ class DynamoDBLeaderboardStore:
                 except ClientError:
                     pass  # the version moved on
             # Another writer got there first: read again and re-apply, after a jittered pause.
-            await asyncio.sleep(backoff_delay(attempt, 0.001, 0.05))
+            await _CONFLICT_RETRY.pause(attempt)
         raise SubmissionContentionError(
-            f"Gave up after {_MAX_ATTEMPTS} conflicting writes to {submitted.member!r}."
+            f"Gave up after {_CONFLICT_RETRY.attempts} conflicting writes to {submitted.member!r}."
         )
 
     async def _transact(self, actions: list[dict[str, Any]]) -> list[str]:

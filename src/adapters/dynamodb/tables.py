@@ -3,15 +3,14 @@ creation."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from botocore.exceptions import ClientError
 
 from adapters.boto import call as boto_call
-from domain.shared.backoff import backoff_delay
 from domain.shared.errors import UnavailableError
+from domain.shared.retry import Retry
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -31,7 +30,8 @@ async def call(
 
 
 #: Attempts at a transaction cancelled by a concurrent one on the same items.
-TRANSACT_ATTEMPTS = 5
+#: Tries of a transaction cancelled by a concurrent one (a conflict only this adapter sees).
+TRANSACT_RETRY = Retry(attempts=5, base=0.01, cap=0.2)
 
 
 async def transact(
@@ -44,7 +44,7 @@ async def transact(
     per action, in order (``"None"`` for an action that was not the cause), e.g.
     ``"ConditionalCheckFailed"``. A cancellation by a concurrent transaction
     (``TransactionConflict``) is tried again with jittered backoff, then raised as ``error``."""
-    for attempt in range(TRANSACT_ATTEMPTS):
+    for attempt in range(TRANSACT_RETRY.attempts):
         try:
             await boto_call(
                 error,
@@ -59,7 +59,7 @@ async def transact(
             ]
             if "TransactionConflict" not in reasons:
                 return reasons or ["Unknown"]
-            await asyncio.sleep(backoff_delay(attempt, 0.01, 0.2))
+            await TRANSACT_RETRY.pause(attempt)
         else:
             return []
     raise error(f"The {what} kept cancelling a transaction for concurrent writes.")
@@ -67,7 +67,8 @@ async def transact(
 
 #: BatchGetItem's limit of keys per call.
 BATCH_GET_KEYS = 100
-_BATCH_GET_ATTEMPTS = 10
+#: Tries of the keys a BatchGetItem left unprocessed (a partial answer boto3 sees as success).
+_BATCH_GET_RETRY = Retry(attempts=10, base=0.001, cap=0.05)
 
 
 async def batch_get(
@@ -82,13 +83,13 @@ async def batch_get(
     for start in range(0, len(keys), BATCH_GET_KEYS):
         chunk = keys[start : start + BATCH_GET_KEYS]
         request: Any = {table: {"Keys": chunk, "ConsistentRead": True}}
-        for attempt in range(_BATCH_GET_ATTEMPTS):
+        for attempt in range(_BATCH_GET_RETRY.attempts):
             answer = await call(error, table, client.batch_get_item, RequestItems=request)
             items += answer["Responses"].get(table, [])
             request = answer.get("UnprocessedKeys") or {}
             if not request:
                 break
-            await asyncio.sleep(backoff_delay(attempt, 0.001, 0.05))
+            await _BATCH_GET_RETRY.pause(attempt)
         else:
             raise error(f"The table {table} keeps throttling reads.")
     return items

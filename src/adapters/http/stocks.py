@@ -10,8 +10,8 @@ from decimal import Decimal
 
 import httpx
 
-from domain.shared.backoff import backoff_delay
 from domain.shared.decoding import JsonLimits, UndecodableError, decode_json
+from domain.shared.retry import Retry
 from domain.stocks.errors import RatesUnavailableError
 from domain.stocks.model import Rates
 
@@ -52,21 +52,19 @@ class HttpRatesProvider:
     ) -> None:
         self._client = client
         self._url = base_url.rstrip("/") + "/latest"
-        self._retries = retries
-        self._backoff_base = backoff_base_seconds
-        self._backoff_cap = backoff_cap_seconds
+        self._retry = Retry(retries + 1, backoff_base_seconds, backoff_cap_seconds)
 
     async def get_rates(self, base: str, symbols: Sequence[str]) -> Rates:
         params = {"base": base, "symbols": ",".join(symbols)}
-        for attempt in range(self._retries + 1):
+        for attempt in range(self._retry.attempts):
             try:
                 return self._parse(await self._fetch(params), base).ensure_covers(symbols)
             except _Transient as exc:
-                if attempt == self._retries:
+                if attempt + 1 == self._retry.attempts:
                     raise RatesUnavailableError(
                         f"The exchange-rate provider failed {attempt + 1} times."
                     ) from exc
-                delay = backoff_delay(attempt, self._backoff_base, self._backoff_cap)
+                delay = self._retry.delay(attempt)
                 log.warning("rates provider failed (%s); retrying in %.3f s", exc, delay)
                 await asyncio.sleep(delay)
         raise AssertionError("unreachable")  # the loop returns or raises

@@ -13,8 +13,9 @@ from typing import Any, TypeVar
 from botocore.exceptions import ClientError
 
 from adapters.boto import call
+from adapters.kinesis.batching import put_all
 from domain.races.errors import RaceStoreUnavailableError
-from domain.races.stream import PutReport, ShardRecord, StreamRecord, put_all
+from domain.races.stream import PutReport, ShardRecord, StreamRecord
 from domain.shared.time import to_millis
 
 _T = TypeVar("_T")

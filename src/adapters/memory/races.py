@@ -6,10 +6,12 @@ import bisect
 import hashlib
 import threading
 from collections.abc import Sequence
+from dataclasses import replace
 
+from adapters.kinesis.batching import PUT_RETRY, put_all
 from domain.races.errors import RaceStoreUnavailableError, StaleRaceError
 from domain.races.model import ClassHistory, LiveRace
-from domain.races.stream import PutReport, ShardRecord, StreamRecord, put_all
+from domain.races.stream import PutReport, ShardRecord, StreamRecord
 
 
 class InMemoryRaceStore:
@@ -84,7 +86,7 @@ class InMemoryStream:
         self.fail_next = 0  # entries to refuse (one attempt each), as under throttling
 
     async def put(self, records: Sequence[StreamRecord]) -> PutReport:
-        return await put_all(records, self._send, base_delay=0)
+        return await put_all(records, self._send, replace(PUT_RETRY, base=0))
 
     async def _send(self, batch: list[StreamRecord]) -> list[StreamRecord]:
         failed = []

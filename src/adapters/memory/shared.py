@@ -9,28 +9,14 @@ import threading
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
 
-from domain.shared.backoff import backoff_delay
 from domain.shared.errors import UnavailableError
 from domain.shared.events import DomainEvent, QueuedMessage
 from domain.shared.idempotency import IdempotencyRecord, RecordStatus
+from domain.shared.retry import Retry
 from ports.shared import DeadLetters
 
 log = logging.getLogger(__name__)
-
-
-class ManualClock:
-    """Clock that stands still until told to move: for tests and simulations."""
-
-    def __init__(self, start: datetime | None = None) -> None:
-        self._now = start or datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
-
-    def now(self) -> datetime:
-        return self._now
-
-    def advance(self, delta: timedelta) -> None:
-        self._now += delta
 
 
 class InMemoryIdempotencyStore:
@@ -84,12 +70,10 @@ class InMemoryEventBus:
     as SNS would: asynchronously, retrying transient failures with bounded, jittered backoff,
     and dead-lettering what still fails. The embedded default's stand-in for a topic."""
 
-    ATTEMPTS = 5
-
     def __init__(self, dead_letters: DeadLetters, base_delay: float = 0.05) -> None:
         self._handlers: dict[str, list[EventHandler]] = defaultdict(list)
         self._dead_letters = dead_letters
-        self._base_delay = base_delay
+        self._retry = Retry(attempts=5, base=base_delay, cap=2.0)
         self._pending: set[asyncio.Task[None]] = set()
 
     def subscribe(self, name: str, handler: EventHandler) -> None:
@@ -107,13 +91,13 @@ class InMemoryEventBus:
             await asyncio.gather(*list(self._pending))
 
     async def _deliver(self, handler: EventHandler, event: DomainEvent) -> None:
-        for attempt in range(self.ATTEMPTS):
+        for attempt in range(self._retry.attempts):
             try:
                 await handler(event)
                 return
             except UnavailableError as exc:
                 reason = exc.detail
-                await asyncio.sleep(backoff_delay(attempt, self._base_delay, 2.0))
+                await self._retry.pause(attempt)
             except Exception as exc:  # a bug in a consumer: no retry will fix it
                 log.exception("event %s failed in %r", event.event_id, handler)
                 reason = f"{type(exc).__name__}: {exc}"

@@ -9,7 +9,6 @@ from typing import Protocol, TypeVar
 from domain.trivia.errors import (
     GrantAlreadyClaimedError,
     InsufficientBalanceError,
-    InvalidTokenError,
     ListingUnavailableError,
     QuizListedError,
 )
@@ -153,19 +152,6 @@ def _newest_first(items: list[_P], limit: int, cursor: str | None) -> tuple[list
         ordered = [item for item in ordered if item.position < after]
     page = ordered[:limit]
     return page, (page_cursor(page[-1].position) if len(ordered) > limit else None)
-
-
-class InMemoryTokenVerifier:
-    """TokenVerifier over a fixed table of tokens (for tests of code that needs identity)."""
-
-    def __init__(self, players_by_token: dict[str, str]) -> None:
-        self._players = dict(players_by_token)
-
-    async def verify(self, token: str) -> str:
-        player = self._players.get(token)
-        if player is None:
-            raise InvalidTokenError("The token is not valid.")
-        return player
 
 
 class InMemoryPlayLog:

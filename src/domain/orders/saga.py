@@ -8,7 +8,6 @@ compensations once one has.
 
 from __future__ import annotations
 
-import asyncio
 import copy
 import json
 import logging
@@ -22,9 +21,9 @@ from domain.orders.errors import (
     PaymentUnavailableError,
 )
 from domain.orders.model import CURRENCY, Order, OrderStatus, PaymentState, Step
-from domain.shared.backoff import backoff_delay
 from domain.shared.errors import UnavailableError
 from domain.shared.events import DomainEvent
+from domain.shared.retry import Retry
 from ports.orders import Inventory, OrderStore, PaymentGateway
 from ports.shared import Clock, DeadLetters, EventPublisher
 
@@ -62,9 +61,7 @@ class OrderSaga:
         self._events = events
         self._dead_letters = dead_letters
         self._clock = clock
-        self._attempts = attempts
-        self._backoff = backoff_seconds
-        self._backoff_cap = backoff_cap_seconds
+        self._policy = Retry(attempts, backoff_seconds, backoff_cap_seconds)
         #: Run by Step Functions: the state machine owns the retries (see ``as_task``).
         self._task = False
 
@@ -228,14 +225,7 @@ class OrderSaga:
         (once only as a task: the state machine retries)."""
         if self._task:
             return await call()
-        for attempt in range(self._attempts):
-            try:
-                return await call()
-            except UnavailableError:
-                if attempt == self._attempts - 1:
-                    raise
-                await asyncio.sleep(backoff_delay(attempt, self._backoff, self._backoff_cap))
-        raise AssertionError("unreachable")
+        return await self._policy.call(call)
 
 
 def _event(order: Order, name: str) -> DomainEvent:

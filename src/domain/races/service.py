@@ -33,15 +33,16 @@ from domain.races.model import (
     to_cents,
 )
 from domain.races.stream import StreamRecord
-from domain.shared.backoff import backoff_delay
 from domain.shared.decoding import JsonValue, UndecodableError
+from domain.shared.retry import Retry
 from domain.shared.time import to_millis
 from ports.races import HistoryStore, LiveNotifier, RaceStore, StreamProducer
 from ports.shared import Clock
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-_ATTEMPTS = 20
+#: Tries of a read-change-save that lost to a concurrent save (the version moved on).
+CONFLICT_RETRY = Retry(attempts=20, base=0.001, cap=0.05)
 #: One item of a batch of device messages, as the bounded decoder gives it.
 Item = JsonValue | UndecodableError
 
@@ -163,7 +164,7 @@ class RaceService:
         for m in messages:
             by_class[m.class_id].append(m)
         for class_id, batch in by_class.items():
-            for attempt in range(_ATTEMPTS):
+            for attempt in range(CONFLICT_RETRY.attempts):
                 history, version = await self._history.load(class_id)
                 history = history or ClassHistory(class_id, self.rules.race_seconds)
                 if not history.merge(batch):
@@ -173,7 +174,7 @@ class RaceService:
                     await self._history.save(history, version)
                     break
                 except StaleRaceError:
-                    await self._pause(attempt)
+                    await CONFLICT_RETRY.pause(attempt)
             else:
                 raise StaleRaceError(f"class {class_id} history kept changing")
 
@@ -241,7 +242,7 @@ class RaceService:
     ) -> tuple[int, LiveRace]:
         """Read, change and save the live race (retried on a concurrent save), then write
         finished racers to the boards; returns the duplicates before the change too."""
-        for attempt in range(_ATTEMPTS):
+        for attempt in range(CONFLICT_RETRY.attempts):
             race = await self._races.live(class_id, race_id) or LiveRace(class_id, race_id)
             before = race.duplicates
             change(race)
@@ -249,7 +250,7 @@ class RaceService:
                 race = await self._races.save(race)
                 break
             except StaleRaceError:
-                await self._pause(attempt)
+                await CONFLICT_RETRY.pause(attempt)
         else:
             raise StaleRaceError(f"{race_key(class_id, race_id)} kept changing")
         await self._submit_finished(race)
@@ -276,12 +277,12 @@ class RaceService:
 
     async def _mark_submitted(self, race: LiveRace) -> None:
         totals = {r.racer_id: r.submitted for r in race.racers.values()}
-        for attempt in range(_ATTEMPTS):
+        for attempt in range(CONFLICT_RETRY.attempts):
             try:
                 await self._races.save(race)
                 return
             except StaleRaceError:
-                await self._pause(attempt)
+                await CONFLICT_RETRY.pause(attempt)
                 fresh = await self._races.live(race.class_id, race.race_id)
                 assert fresh is not None
                 for racer_id, total in totals.items():
@@ -296,7 +297,3 @@ class RaceService:
     def now_ms(self) -> int:
         """The service clock's time, epoch milliseconds."""
         return to_millis(self._clock.now())
-
-    @staticmethod
-    async def _pause(attempt: int) -> None:
-        await asyncio.sleep(backoff_delay(attempt, 0.001, 0.05))

@@ -14,22 +14,21 @@
   point into the all-time per-second records of its class.
 - ``publish_handler`` (DynamoDB stream of ``RACES_TABLE``): pushes each live board.
 
-``portside consume races`` calls these same methods, so containers and tests run this code.
+The stream's records are admitted and stored by ``domain.races.intake``, which the container's
+``portside consume races`` calls too.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import json
 import logging
-from collections import defaultdict
-from decimal import Decimal
 from typing import Any
 from urllib.parse import unquote_plus
 
-from domain.races.errors import PoisonRecordError, StaleRaceError
-from domain.races.model import DeviceMessage, decode_message, message_json
+from domain.races.errors import PoisonRecordError
+from domain.races.intake import Admitted, DeviceBatches, Undecodable, WindowBuffer
+from domain.races.model import decode_message, message_json
 from domain.shared.errors import UnavailableError
 from entrypoints.aws_lambda.archives import archive_lines
 from entrypoints.aws_lambda.environment import Run, correlated, per_environment
@@ -40,7 +39,6 @@ log = logging.getLogger(__name__)
 
 #: Bytes of JSON state kept below Lambda's 1 MB tumbling-window state limit.
 STATE_LIMIT = 800_000
-AGGREGATE_SOURCE = "races.aggregate"
 HISTORY_SOURCE = "races.history"
 PUBLISH_SOURCE = "races.publish"
 #: Messages merged into the class records per step of an archive.
@@ -48,28 +46,16 @@ HISTORY_CHUNK = 50_000
 
 
 class TransientFailure(Exception):
-    """A dependency failed where the handler cannot report a partial result; the invocation
-    is to be retried (Lambda retries it, the stream consumer re-runs it)."""
+    """A dependency failed where the handler cannot report a partial result; Lambda is to
+    retry the invocation."""
 
 
-def _pack(message: DeviceMessage) -> list[Any]:
-    return [
-        message.class_id,
-        message.race_id,
-        message.racer_id,
-        message.second,
-        str(message.cadence),
-        str(message.resistance),
-        message.final,
-        message.name,
-    ]
-
-
-def _unpack(row: list[Any]) -> DeviceMessage:
-    class_id, race_id, racer_id, second, cadence, resistance, final, name = row
-    return DeviceMessage(
-        class_id, race_id, racer_id, second, Decimal(cadence), Decimal(resistance), final, name
-    )
+def _payload(record: dict[str, Any]) -> bytes | Undecodable:
+    data = record["kinesis"]["data"]
+    try:
+        return base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        return Undecodable(str(data), f"not base64: {exc}")
 
 
 class RaceHandlers:
@@ -80,7 +66,7 @@ class RaceHandlers:
     ) -> None:
         self._composition = composition
         self._races = composition.races
-        self._dead_letters = composition.dead_letters
+        self._batches = DeviceBatches(composition.races, composition.dead_letters)
         self._archive = archive
         self._run = run
 
@@ -88,79 +74,30 @@ class RaceHandlers:
 
     def aggregate(self, event: dict[str, Any], context: Any) -> dict[str, Any]:
         records = event.get("Records") or []
-        windowed = "window" in event or "isFinalInvokeForWindow" in event
-        messages: list[tuple[int, DeviceMessage]] = []  # (index in the batch, message)
-        stop = len(records)  # records from here on could not be handled (dead letters down)
-        now_ms = self._races.now_ms()
-        for index, record in enumerate(records):
-            data = record["kinesis"]["data"]
-            try:
-                message = decode_message(base64.b64decode(data, validate=True), self._races.rules)
-                refused = self._races.refusal(message, now_ms)
-                if refused is not None:
-                    raise PoisonRecordError(refused)
-                messages.append((index, message))
-            except (PoisonRecordError, binascii.Error, ValueError) as exc:
-                if not self._dead_letter(AGGREGATE_SOURCE, data, str(exc)):
-                    stop = index
-                    break
-        messages = [(i, m) for i, m in messages if i < stop]
-        if windowed:
-            return self._aggregate_window(event, records, messages, stop)
-        done = self._apply(messages)
-        first_undone = min([i for i, _ in messages if i not in done] + [stop])
-        return {"batchItemFailures": _failures(records, first_undone)}
+        admitted = self._run(self._batches.admit([_payload(r) for r in records]))
+        if "window" in event or "isFinalInvokeForWindow" in event:
+            return self._aggregate_window(event, records, admitted)
+        stored = self._run(self._batches.store(admitted.messages))
+        return {"batchItemFailures": _failures(records, admitted.first_undone(stored))}
 
     def _aggregate_window(
-        self,
-        event: dict[str, Any],
-        records: list[dict[str, Any]],
-        messages: list[tuple[int, DeviceMessage]],
-        stop: int,
+        self, event: dict[str, Any], records: list[dict[str, Any]], admitted: Admitted
     ) -> dict[str, Any]:
         incoming = event.get("state") or {}
-        pending = [_unpack(row) for row in json.loads(incoming.get("pending", "[]"))]
-        pending += [m for _, m in messages]
-        state = {"pending": json.dumps([_pack(m) for m in pending], separators=(",", ":"))}
-        if event.get("isFinalInvokeForWindow") or len(state["pending"]) > STATE_LIMIT:
-            indexed = list(enumerate(pending))
-            if len(self._apply(indexed)) < len(indexed):
+        window = WindowBuffer.from_state(incoming)
+        window.add([m for _, m in admitted.messages])
+        if event.get("isFinalInvokeForWindow") or window.size > STATE_LIMIT:
+            indexed = list(enumerate(window.messages))
+            if len(self._run(self._batches.store(indexed))) < len(indexed):
                 if not records:
                     raise TransientFailure("the window's flush failed; retry the final invoke")
                 # Keep the window as it came in; this batch is retried from its first record.
                 return {"state": incoming, "batchItemFailures": _failures(records, 0)}
-            state = {"pending": "[]"}
-        return {"state": state, "batchItemFailures": _failures(records, stop)}
-
-    def _apply(self, messages: list[tuple[int, DeviceMessage]]) -> set[int]:
-        """Apply messages race by race; the indexes of those whose race was stored."""
-        by_race: dict[tuple[int, int], list[tuple[int, DeviceMessage]]] = defaultdict(list)
-        for index, message in messages:
-            by_race[(message.class_id, message.race_id)].append((index, message))
-        done: set[int] = set()
-        for race in by_race.values():
-            batch = [m for _, m in race]
-            try:
-                self._run(self._races.apply(batch))
-            except (UnavailableError, StaleRaceError) as exc:
-                log.warning("race batch not stored, to be retried: %s", exc.detail)
-                break  # later races too: the retried suffix starts at the earliest undone
-            except Exception as exc:  # a defect on one race never blocks the shard's others
-                log.exception("race batch failed; its messages go to the dead letters")
-                reason = f"unexpected error: {exc!r}"[:1000]
-                letters = (message_json(m) for m in batch)
-                if not all(self._dead_letter(AGGREGATE_SOURCE, p, reason) for p in letters):
-                    break
-            done.update(i for i, _ in race)
-        return done
+            window = WindowBuffer()
+        return {"state": window.state(), "batchItemFailures": _failures(records, admitted.stop)}
 
     def _dead_letter(self, source: str, payload: str, reason: str) -> bool:
-        try:
-            self._run(self._dead_letters.send(source, payload, reason))
-        except UnavailableError:
-            return False
-        log.warning("poison record dead-lettered: %s", reason)
-        return True
+        return bool(self._run(self._batches.dead_letter(payload, reason, source)))
 
     # -- schedule, Firehose, S3, DynamoDB streams -------------------------------------------
 

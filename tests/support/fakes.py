@@ -1,0 +1,33 @@
+"""Test doubles of ports that no deployment uses (so they do not ship in ``src``)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from domain.trivia.errors import InvalidTokenError
+
+
+class ManualClock:
+    """Clock that stands still until told to move."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self._now = start or datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self._now
+
+    def advance(self, delta: timedelta) -> None:
+        self._now += delta
+
+
+class InMemoryTokenVerifier:
+    """TokenVerifier over a fixed table of tokens (for tests of code that needs identity)."""
+
+    def __init__(self, players_by_token: dict[str, str]) -> None:
+        self._players = dict(players_by_token)
+
+    async def verify(self, token: str) -> str:
+        player = self._players.get(token)
+        if player is None:
+            raise InvalidTokenError("The token is not valid.")
+        return player

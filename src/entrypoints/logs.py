@@ -1,4 +1,4 @@
-"""Structured JSON log lines carrying the current request's correlation id."""
+"""Structured JSON log lines carrying the current request's id and its correlation id."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import logging
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
-#: The correlation id of the request or Lambda invocation being served, if any.
+from domain.shared.correlation import correlation_id
+
+#: The id of the request or Lambda invocation being served, if any.
 request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 
@@ -22,6 +24,9 @@ class JsonFormatter(logging.Formatter):
         rid = request_id.get()
         if rid is not None:
             line["requestId"] = rid
+        cid = correlation_id.get()
+        if cid is not None:
+            line["correlationId"] = cid  # the request's own id, or the one its work came from
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
         return json.dumps(line, default=str)

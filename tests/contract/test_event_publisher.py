@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from adapters.memory.shared import InMemoryDeadLetters, InMemoryEventBus, InMemoryEventPublisher
-from domain.shared.events import DomainEvent
+from domain.shared.correlation import correlation
+from domain.shared.events import DomainEvent, event_message
 from ports.shared import EventPublisher
 
 pytestmark = pytest.mark.anyio
@@ -25,7 +26,7 @@ class Subject:
 
 
 def as_json(event: DomainEvent) -> dict[str, Any]:
-    return {"eventId": event.event_id, "name": event.name, **event.payload}
+    return json.loads(event_message(event))  # type: ignore[no-any-return]
 
 
 @pytest.fixture(params=["memory", "bus", "sns"])
@@ -89,3 +90,16 @@ async def test_a_published_event_reaches_subscribers(subject: Subject) -> None:
             "total": "5.00",
         }
     ]
+
+
+async def test_an_event_carries_the_correlation_id_of_the_work_that_published_it(
+    subject: Subject,
+) -> None:
+    event = DomainEvent("o-2:OrderCompleted", "OrderCompleted", {"orderId": "o-2"})
+    with correlation("req-9"):
+        await subject.publisher.publish(event)
+    (received,) = await subject.received()
+    assert received == {
+        "eventId": "o-2:OrderCompleted", "name": "OrderCompleted", "orderId": "o-2",
+        "correlationId": "req-9",
+    }  # fmt: skip

@@ -3,6 +3,7 @@ stopped, so "under way" is a running execution there and a finished order in-pro
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from adapters.memory.orders import (
 from adapters.memory.shared import InMemoryDeadLetters, InMemoryEventPublisher
 from domain.orders.model import Order, new_order, price_lines
 from domain.orders.saga import InProcessOrchestrator, OrderSaga
+from domain.shared.correlation import correlation
 from ports.orders import SagaOrchestrator
 from tests.support.fakes import ManualClock
 from tests.support.wire import order as place_request
@@ -38,16 +40,18 @@ class Subject:
     first_run_unfinished: Callable[[Order], Awaitable[Order]]
     #: How many runs of the saga the order has had (starts that found work to do).
     runs: Callable[[Order], int]
+    #: The correlation id the order's latest run carries into its steps.
+    correlation_of: Callable[[Order], Awaitable[str | None]]
 
 
 @pytest.fixture(params=["in-process", "stepfunctions"])
 def subject(request: pytest.FixtureRequest) -> Iterator[Subject]:
-    store = InMemoryOrderStore()
+    store, events = InMemoryOrderStore(), InMemoryEventPublisher()
     saga = OrderSaga(
         store,
         InMemoryInventory(DEMO_CATALOGUE),
         InMemoryPaymentGateway(),
-        InMemoryEventPublisher(),
+        events,
         InMemoryDeadLetters(),
         ManualClock(),
     )
@@ -73,9 +77,13 @@ def subject(request: pytest.FixtureRequest) -> Iterator[Subject]:
             started[order.order_id] = started.get(order.order_id, 0) + 1
             return await saga.advance(order)  # ... and then the process died
 
+        async def published_under(order: Order) -> str | None:
+            (latest, *_) = [e for e in reversed(events.published) if order.order_id in e.event_id]
+            return latest.correlation_id
+
         yield Subject(
             Counting(saga), store, finished, crash_after_one_step,
-            lambda o: started.get(o.order_id, 0),
+            lambda o: started.get(o.order_id, 0), published_under,
         )  # fmt: skip
         return
     import boto3
@@ -111,9 +119,15 @@ def subject(request: pytest.FixtureRequest) -> Iterator[Subject]:
         sfn.stop_execution(executionArn=execution["arn"], error="States.TaskFailed")
         return order
 
+    async def input_of(order: Order) -> str | None:
+        latest = max(executions(order), key=lambda e: len(e["arn"]))  # <id>-2 after <id>
+        described = sfn.describe_execution(executionArn=latest["arn"])
+        cid: str | None = json.loads(described["input"])["correlationId"]
+        return cid
+
     yield Subject(
         orchestrator, store, running, started_then_aborted,
-        lambda o: len(executions(o)),
+        lambda o: len(executions(o)), input_of,
     )  # fmt: skip
 
 
@@ -152,3 +166,16 @@ async def test_recovering_an_order_whose_first_run_ended_unfinished_runs_it_agai
     await subject.orchestrator.start(left)
     assert await subject.under_way(left)
     assert subject.runs(left) == 2
+
+
+async def test_a_run_carries_the_correlation_id_of_the_request_that_started_it(
+    subject: Subject,
+) -> None:
+    order = await an_order(subject)
+    with correlation("req-7"):
+        await subject.orchestrator.start(order)
+    assert await subject.correlation_of(order) == "req-7"
+    left = await subject.first_run_unfinished(await an_order(subject))
+    with correlation("recovery-1"):
+        await subject.orchestrator.start(left)
+    assert await subject.correlation_of(left) == "recovery-1"

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import json
+import logging
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
+from domain.shared.correlation import correlation_id
 from entrypoints.aws_lambda.environment import correlated
 from entrypoints.composition import Composition
 from entrypoints.composition.shared import Backend, backend
-from entrypoints.logs import request_id
+from entrypoints.logs import JsonFormatter, request_id
 from entrypoints.settings import Settings
 
 CONFIGURED = Settings(
@@ -106,17 +109,23 @@ def test_a_part_given_before_first_use_replaces_what_would_be_built() -> None:
     assert composition.dead_letters is given
 
 
-def test_lambda_handlers_log_with_the_request_id() -> None:
-    seen: list[str | None] = []
+def test_lambda_handlers_log_with_the_request_id_as_the_correlation_id() -> None:
+    seen: list[dict[str, Any]] = []
+    formatter = JsonFormatter()
 
     @correlated
     def handler(event: dict[str, Any], context: Any) -> None:
-        seen.append(request_id.get())
+        record = logging.LogRecord("x", logging.INFO, __file__, 1, "hello", None, None)
+        seen.append(json.loads(formatter.format(record)))
 
     handler({}, SimpleNamespace(aws_request_id="req-1"))
     handler({}, None)
-    assert seen == ["req-1", None]
+    assert [(line.get("requestId"), line.get("correlationId")) for line in seen] == [
+        ("req-1", "req-1"),
+        (None, None),
+    ]
     assert request_id.get() is None
+    assert correlation_id.get() is None
 
 
 def test_the_readme_lists_what_each_context_reads() -> None:

@@ -19,6 +19,7 @@ import pytest
 
 from adapters.memory.orders import InMemoryPaymentGateway
 from domain.orders.model import Order
+from domain.shared.correlation import correlation_id
 from entrypoints.aws_lambda import orders as lambda_orders
 from entrypoints.aws_lambda.orders import Handler, task_handlers
 from entrypoints.composition import Composition, Overrides, compose
@@ -87,6 +88,11 @@ class Interpreter:
         }
 
 
+def execution(order_id: str, correlation_id: str | None = None) -> dict[str, Any]:
+    """The input StepFunctionsOrchestrator starts an execution with."""
+    return {"orderId": order_id, "correlationId": correlation_id}
+
+
 class HandOff:
     """SagaOrchestrator that only hands the order off, as Step Functions would."""
 
@@ -151,7 +157,7 @@ def test_every_placeholder_maps_to_an_existing_handler_and_is_documented() -> No
 def test_a_good_order_completes(shop: Any) -> None:
     handlers, services, loop = shop
     order_id = place(services, loop, "sf-ok")
-    end, _ = Interpreter(handlers).run({"orderId": order_id})
+    end, _ = Interpreter(handlers).run(execution(order_id))
     assert end == "Succeed"
     assert order_and_stock(services, loop, order_id) == ("COMPLETED", 998)
 
@@ -172,7 +178,7 @@ def test_a_business_failure_at_each_step_runs_every_compensation(
     handlers, services, loop = shop
     order_id = place(services, loop, f"sf-{stage}", stage=stage)
     interpreter = Interpreter(handlers)
-    end, _ = interpreter.run({"orderId": order_id})
+    end, _ = interpreter.run(execution(order_id))
     compensations = ["RefundPayment", "ReleaseInventory", "CancelOrder", "OrderCancelled"]
     assert interpreter.visited == path + compensations
     assert end == "Fail"
@@ -183,7 +189,7 @@ def test_a_declined_payment_is_compensated(shop: Any) -> None:
     handlers, services, loop = shop
     order_id = place(services, loop, "sf-big", quantity=50)  # 125.00 > the 100 limit
     interpreter = Interpreter(handlers)
-    assert interpreter.run({"orderId": order_id})[0] == "Fail"
+    assert interpreter.run(execution(order_id))[0] == "Fail"
     assert interpreter.visited[-4:] == [
         "RefundPayment",
         "ReleaseInventory",
@@ -200,7 +206,7 @@ def test_an_error_that_outlives_its_retries_is_caught_and_compensated(
     handlers, services, loop = shop
     order_id = place(services, loop, f"sf-err-{state}")
     interpreter = Interpreter(handlers, failing={state: 99})
-    assert interpreter.run({"orderId": order_id})[0] == "Fail"
+    assert interpreter.run(execution(order_id))[0] == "Fail"
     assert interpreter.visited[-5:] == [
         f"FailAt{state}", "RefundPayment", "ReleaseInventory", "CancelOrder", "OrderCancelled",
     ]  # fmt: skip
@@ -226,6 +232,29 @@ def test_a_compensation_that_keeps_failing_parks_the_order(shop: Any) -> None:
     handlers, services, loop = shop
     order_id = place(services, loop, "sf-stuck", stage="MakePayment")
     interpreter = Interpreter(handlers, failing={"ReleaseInventory": 99})
-    assert interpreter.run({"orderId": order_id})[0] == "Fail"
+    assert interpreter.run(execution(order_id))[0] == "Fail"
     assert interpreter.visited[-3:] == ["ReleaseInventory", "NeedsAttention", "OrderNeedsAttention"]
     assert order_and_stock(services, loop, order_id)[0] == "NEEDS_ATTENTION"
+
+
+def test_every_step_runs_under_the_correlation_id_of_the_request_that_started_it() -> None:
+    charged_under: list[str | None] = []
+
+    class RecordingGateway(InMemoryPaymentGateway):
+        async def charge(self, *args: Any, **kwargs: Any) -> Any:
+            charged_under.append(correlation_id.get())
+            return await super().charge(*args, **kwargs)
+
+    services = compose(
+        Settings(), Overrides(payment_gateway=RecordingGateway(), saga_orchestrator=HandOff())
+    )
+    loop = asyncio.new_event_loop()
+    try:
+        order_id = place(services, loop, "sf-correlated")
+        handlers = task_handlers(services, loop.run_until_complete)
+        end, data = Interpreter(handlers).run(execution(order_id, "req-abc"))
+        assert (end, data["correlationId"]) == ("Succeed", "req-abc")
+        assert charged_under == ["req-abc"]
+        assert correlation_id.get() is None  # set for each step only
+    finally:
+        loop.close()

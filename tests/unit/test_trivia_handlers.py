@@ -13,9 +13,10 @@ from typing import Any
 import pytest
 
 from adapters.memory.shared import InMemoryDeadLetters, InMemoryEventPublisher
+from domain.shared.correlation import correlation_id
 from domain.shared.events import DomainEvent
 from domain.trivia.errors import TriviaStoreUnavailableError
-from domain.trivia.intake import parse_event
+from domain.trivia.intake import TriviaEvents, parse_event
 from domain.trivia.progress import Progress
 from domain.trivia.service import TriviaService
 from entrypoints.aws_lambda.trivia import TriviaHandlers
@@ -121,3 +122,23 @@ def test_an_sqs_subscription_s_envelope_is_unwrapped() -> None:
     envelope = json.dumps({"Type": "Notification", "MessageId": "m", "Message": inner})
     assert parse_event(envelope) == DomainEvent("e1", "n", {"a": 1})
     assert parse_event(inner) == DomainEvent("e1", "n", {"a": 1})
+
+
+def test_a_consumer_runs_under_the_correlation_id_its_event_carries() -> None:
+    seen: list[str | None] = []
+
+    async def consumer(event: DomainEvent) -> None:
+        seen.append(correlation_id.get())
+
+    events = TriviaEvents({"n": consumer}, InMemoryDeadLetters())
+    base = {"eventId": "e1", "name": "n", "a": 1}
+    for message in (
+        {**base, "correlationId": "req-1"},
+        {**base, "correlationId": "<script>"},  # unsafe: dropped, the event still handled
+        base,
+    ):
+        assert asyncio.run(events.handle(json.dumps(message))) is True
+    assert seen == ["req-1", None, None]
+    assert parse_event(json.dumps({**base, "correlationId": "req-1"})) == DomainEvent(
+        "e1", "n", {"a": 1}, "req-1"
+    )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import threading
 from collections import defaultdict
@@ -11,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
 from domain.shared.errors import UnavailableError
-from domain.shared.events import DomainEvent, QueuedMessage
+from domain.shared.events import DomainEvent, QueuedMessage, event_message
 from domain.shared.idempotency import IdempotencyRecord, RecordStatus
 from domain.shared.retry import Retry
 from ports.shared import DeadLetters
@@ -59,7 +58,7 @@ class InMemoryEventPublisher:
         self.published: list[DomainEvent] = []
 
     async def publish(self, event: DomainEvent) -> None:
-        self.published.append(event)
+        self.published.append(event.correlated())
 
 
 EventHandler = Callable[[DomainEvent], Awaitable[object]]
@@ -80,6 +79,7 @@ class InMemoryEventBus:
         self._handlers[name].append(handler)
 
     async def publish(self, event: DomainEvent) -> None:
+        event = event.correlated()
         for handler in self._handlers[event.name]:
             task = asyncio.get_running_loop().create_task(self._deliver(handler, event))
             self._pending.add(task)  # a reference, so the task is not collected mid-flight
@@ -102,7 +102,7 @@ class InMemoryEventBus:
                 log.exception("event %s failed in %r", event.event_id, handler)
                 reason = f"{type(exc).__name__}: {exc}"
                 break
-        body = json.dumps({"eventId": event.event_id, "name": event.name, **event.payload})
+        body = event_message(event)
         try:
             await self._dead_letters.send(event.name, body, reason)
         except UnavailableError:

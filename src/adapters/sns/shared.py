@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from domain.shared.events import DomainEvent, EventPublishingUnavailableError
+from domain.shared.events import DomainEvent, EventPublishingUnavailableError, event_message
 
 if TYPE_CHECKING:
     from mypy_boto3_sns.client import SNSClient
 
 
 class SNSEventPublisher:
-    """EventPublisher on an SNS topic: the message is the event as JSON (``eventId``,
-    ``name`` and the payload's fields); ``name`` is also a message attribute, for filter
-    policies. On a FIFO topic the event id is the deduplication id."""
+    """EventPublisher on an SNS topic: the message is the event as JSON (``event_message``:
+    ``eventId``, ``name``, the publishing work's ``correlationId`` and the payload's fields);
+    ``name`` is also a message attribute, for filter policies. On a FIFO topic the event id
+    is the deduplication id."""
 
     def __init__(self, client: SNSClient, topic_arn: str) -> None:
         self._client = client
@@ -25,7 +25,7 @@ class SNSEventPublisher:
         self._fifo = topic_arn.endswith(".fifo")
 
     async def publish(self, event: DomainEvent) -> None:
-        message = {"eventId": event.event_id, "name": event.name, **event.payload}
+        message = event_message(event.correlated())
         extra: dict[str, Any] = {}
         if self._fifo:
             extra = {"MessageDeduplicationId": event.event_id[:128], "MessageGroupId": event.name}
@@ -33,7 +33,7 @@ class SNSEventPublisher:
             await asyncio.to_thread(
                 self._client.publish,
                 TopicArn=self._topic,
-                Message=json.dumps(message, separators=(",", ":")),
+                Message=message,
                 MessageAttributes={"name": {"DataType": "String", "StringValue": event.name}},
                 **extra,
             )

@@ -10,6 +10,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from domain.orders.errors import OrchestrationUnavailableError
 from domain.orders.model import Order
+from domain.shared.correlation import correlation_id
 
 if TYPE_CHECKING:
     from mypy_boto3_stepfunctions.client import SFNClient
@@ -25,7 +26,8 @@ class StepFunctionsOrchestrator:
     start finds it. When that execution has closed without finishing the order (it failed,
     timed out or was aborted, and recovery calls ``start`` again), a fresh execution is
     started, named ``<orderId>-2``, ``-3``, ...; a running one is left to go on. The order is
-    returned as it stands; the state machine's tasks move it on.
+    returned as it stands; the state machine's tasks move it on. The input is ``{"orderId",
+    "correlationId"}``: the current correlation id (or null), which every task carries on.
     """
 
     def __init__(self, client: SFNClient, state_machine_arn: str) -> None:
@@ -50,7 +52,9 @@ class StepFunctionsOrchestrator:
                 self._client.start_execution,
                 stateMachineArn=self._arn,
                 name=name,
-                input=json.dumps({"orderId": order.order_id}),
+                input=json.dumps(
+                    {"orderId": order.order_id, "correlationId": correlation_id.get()}
+                ),
             )
         except ClientError as exc:
             if exc.response["Error"]["Code"] == "ExecutionAlreadyExists":

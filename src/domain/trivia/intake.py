@@ -1,11 +1,13 @@
 """Handling one trivia event message, whatever carried it: the SNS Lambda handlers and the
 container's queue consumer both call this.
 
-A message is the publisher's JSON, or the SNS envelope an SQS subscription without raw
-delivery carries; both are decoded by the bounded decoder. One that can never be handled (not
-bounded JSON, not an event, a payload missing or mistyping a field, a player no board can
-hold) goes to the dead letters with the reason; an UnavailableError propagates, so the
-transport redelivers the message (the consumers are idempotent per event id).
+A message is the publisher's JSON (``event_message``), or the SNS envelope an SQS
+subscription without raw delivery carries; both are decoded by the bounded decoder. One that
+can never be handled (not bounded JSON, not an event, a payload missing or mistyping a field,
+a player no board can hold) goes to the dead letters with the reason; an UnavailableError
+propagates, so the transport redelivers the message (the consumers are idempotent per event
+id). The consumer runs under the event's correlation id, so its log lines name the request
+that published it.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 
+from domain.shared.correlation import correlation, safe_correlation_id
 from domain.shared.decoding import JsonLimits, UndecodableError, decode_json
 from domain.shared.errors import InvalidInputError
 from domain.shared.events import DomainEvent
@@ -51,7 +54,9 @@ def parse_event(message: str) -> DomainEvent:
     event_id, name = body.pop("eventId", None), body.pop("name", None)
     if not isinstance(event_id, str) or not isinstance(name, str):
         raise PoisonEventError("eventId and name are required strings")
-    return DomainEvent(event_id, name, body)
+    # An unsafe correlation id is dropped, not refused: the event itself is still good.
+    correlated = safe_correlation_id(body.pop("correlationId", None))
+    return DomainEvent(event_id, name, body, correlated)
 
 
 class TriviaEvents:
@@ -73,7 +78,8 @@ class TriviaEvents:
         if consumer is None or (only is not None and event.name != only):
             return False  # another consumer's event (no filter policy on the subscription)
         try:
-            await consumer(event)
+            with correlation(event.correlation_id):  # logs carry the publisher's id
+                await consumer(event)
         except InvalidInputError as exc:  # the payload, or what it names, breaks a rule
             await self._dead_letter(message, f"{event.name} {event.event_id}: {exc.detail}")
             return False

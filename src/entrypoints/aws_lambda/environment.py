@@ -9,6 +9,7 @@ import functools
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+from domain.shared.correlation import correlation_id
 from entrypoints.composition import Composition, compose
 from entrypoints.logs import configure_logging, request_id
 
@@ -33,15 +34,18 @@ def per_environment(build: Callable[[Composition, Run], H]) -> Callable[[], H]:
 
 
 def correlated(handler: Callable[[Event, Any], Answer]) -> Callable[[Event, Any], Answer]:
-    """``handler`` logging with the invocation's Lambda request id as its correlation id."""
+    """``handler`` logging with the invocation's Lambda request id, which is also the
+    correlation id of the work it starts (unless the work it takes carries one)."""
 
     @functools.wraps(handler)
     def invoke(event: Event, context: Any) -> Answer:
         rid = getattr(context, "aws_request_id", None)
-        token = request_id.set(rid if isinstance(rid, str) else None)
+        rid = rid if isinstance(rid, str) else None
+        token, cid_token = request_id.set(rid), correlation_id.set(rid)
         try:
             return handler(event, context)
         finally:
+            correlation_id.reset(cid_token)
             request_id.reset(token)
 
     return invoke

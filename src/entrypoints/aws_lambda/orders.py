@@ -1,7 +1,8 @@
 """Lambda handlers of the orders context: the Step Functions tasks and the recovery schedule.
 
-Each task takes ``{"orderId": ...}`` (plus ``step`` and ``error`` for FailOrder), runs one
-idempotent domain step on the order as it is stored, and returns ``{"orderId", "status"}``;
+Each task takes ``{"orderId", "correlationId"}`` (plus ``step`` and ``error`` for FailOrder),
+runs one idempotent domain step on the order as it is stored, under the correlation id of the
+request that started the execution, and returns ``{"orderId", "status", "correlationId"}``;
 the state machine (deploy/orders-saga.asl.json) routes on ``status``. A forward step acts
 only on an order in the status it expects, so a Step Functions retry of a step that already
 went through changes nothing. ``TASK_HANDLERS`` is the one table of placeholder -> handler.
@@ -15,6 +16,7 @@ from typing import Any, NamedTuple
 
 from domain.orders.model import Order, OrderStatus, Step
 from domain.orders.service import OrderService
+from domain.shared.correlation import correlation
 from entrypoints.aws_lambda.environment import Run, correlated, per_environment
 from entrypoints.composition import Composition
 
@@ -56,7 +58,15 @@ def task_handlers(composition: Composition, run: Run) -> dict[str, Handler]:
         cause = f"{error.get('Error', 'unknown')}: {error.get('Cause', '')}"[:1000]
         return answer(run(saga.needs_attention(load(event), "a compensation task", cause)))
 
-    return {
+    def correlated_task(handler: Handler) -> Handler:
+        def task(event: dict[str, Any], context: Any) -> dict[str, Any]:
+            with correlation(event.get("correlationId")):
+                answer = handler(event, context)
+            return {**answer, "correlationId": event.get("correlationId")}  # for the next step
+
+        return task
+
+    tasks: dict[str, Handler] = {
         "PlaceOrderFunctionArn": forward(OrderStatus.PENDING, saga.place_order),
         "UpdateInventoryFunctionArn": forward(OrderStatus.ORDER_PLACED, saga.update_inventory),
         "MakePaymentFunctionArn": forward(OrderStatus.INVENTORY_UPDATED, saga.make_payment),
@@ -67,6 +77,7 @@ def task_handlers(composition: Composition, run: Run) -> dict[str, Handler]:
         "CancelOrderFunctionArn": compensation(saga.cancel_order),
         "NeedsAttentionFunctionArn": needs_attention,
     }
+    return {placeholder: correlated_task(handler) for placeholder, handler in tasks.items()}
 
 
 class _Environment(NamedTuple):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-import re
 import uuid
 from collections.abc import AsyncIterator, Callable, Collection
 from contextlib import asynccontextmanager
@@ -17,6 +16,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from domain.shared.correlation import correlation_id, safe_correlation_id
 from entrypoints.composition import Composition
 from entrypoints.http.edge import EdgeRoute, HeadMiddleware
 from entrypoints.http.errors import install_error_handlers, problem, problems
@@ -27,7 +27,6 @@ from entrypoints.logs import request_id
 if TYPE_CHECKING:
     from domain.races.service import RaceService
 
-_SAFE_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
 READINESS_TIMEOUT_SECONDS = 2.0
 SWEEP_SECONDS = 5.0
 #: Swagger UI's files, served by the app from a package (no CDN: /docs works offline).
@@ -51,6 +50,7 @@ class RequestIdMiddleware:
         # Not reset afterwards: each request runs in its own task (uvicorn and Mangum both),
         # and the 500 handler, which runs outside this middleware, still needs it.
         request_id.set(rid)
+        correlation_id.set(rid)  # carried into the events and sagas this request starts
         raw = rid.encode()
 
         async def send_with_id(message: Message) -> None:
@@ -64,8 +64,10 @@ class RequestIdMiddleware:
 def _request_id_of(scope: Scope) -> str:
     headers: list[tuple[bytes, bytes]] = scope["headers"]
     for name, value in headers:
-        if name == b"x-request-id" and _SAFE_REQUEST_ID.fullmatch(value):
-            return value.decode()
+        if name == b"x-request-id":
+            safe = safe_correlation_id(value.decode("latin-1"))
+            if safe is not None:
+                return safe
     aws_request_id: object = getattr(scope.get("aws.context"), "aws_request_id", None)
     return aws_request_id if isinstance(aws_request_id, str) else uuid.uuid4().hex
 

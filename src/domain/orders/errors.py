@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from domain.shared.errors import FieldError, InvalidInputError, NotFoundError, UnavailableError
+from domain.shared.errors import (
+    ConflictError,
+    DomainError,
+    FieldError,
+    InvalidInputError,
+    NotFoundError,
+    UnavailableError,
+)
 
 
 class OrderNotFoundError(NotFoundError):
@@ -43,12 +50,18 @@ class PaymentUnavailableError(UnavailableError):
     title = "Payment provider unavailable"
 
 
-class PaymentDeclinedError(Exception):
+class PaymentDeclinedError(DomainError):
     """The provider refused the charge (a business outcome: nothing was charged)."""
 
+    code = "payment-declined"
+    title = "Payment declined"
 
-class StaleOrderError(Exception):
+
+class StaleOrderError(ConflictError):
     """Someone else saved a newer version of the order (optimistic concurrency)."""
+
+    code = "stale-order"
+    title = "Order changed meanwhile"
 
 
 class OrchestrationUnavailableError(UnavailableError):

@@ -21,7 +21,7 @@ from domain.orders.errors import (
     PaymentUnavailableError,
 )
 from domain.orders.model import CURRENCY, Order, OrderStatus, PaymentState, Step
-from domain.shared.errors import UnavailableError
+from domain.shared.errors import DomainError, UnavailableError
 from domain.shared.events import DomainEvent
 from domain.shared.retry import Retry
 from ports.orders import Inventory, OrderStore, PaymentGateway
@@ -33,7 +33,12 @@ T = TypeVar("T")
 INJECTED = "INJECTED_FAILURE"
 
 
-class CompensationFailedError(Exception):
+class CompensationFailedError(DomainError):
+    """A compensation kept failing: the order needs a person."""
+
+    code = "compensation-failed"
+    title = "Compensation failed"
+
     def __init__(self, compensation: str, cause: Exception) -> None:
         super().__init__(f"{compensation} kept failing: {cause}")
         self.compensation = compensation

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from domain.shared.errors import ConflictError, NotFoundError, UnavailableError
+from domain.shared.errors import ConflictError, InvalidInputError, NotFoundError, UnavailableError
 
 
 class RaceNotFoundError(NotFoundError):
@@ -21,8 +21,11 @@ class ClassNotFoundError(NotFoundError):
         super().__init__(f"There is no race class {class_id}.")
 
 
-class PoisonRecordError(ValueError):
+class PoisonRecordError(InvalidInputError):
     """A record that can never be processed (bad encoding, bad JSON, schema violation)."""
+
+    code = "poison-record"
+    title = "Unreadable record"
 
 
 class StaleRaceError(ConflictError):

@@ -45,7 +45,7 @@ PUBLISH_SOURCE = "races.publish"
 HISTORY_CHUNK = 50_000
 
 
-class TransientFailure(Exception):
+class TransientFailure(UnavailableError):
     """A dependency failed where the handler cannot report a partial result; Lambda is to
     retry the invocation."""
 
@@ -54,7 +54,7 @@ def _payload(record: dict[str, Any]) -> bytes | Undecodable:
     data = record["kinesis"]["data"]
     try:
         return base64.b64decode(data, validate=True)
-    except (binascii.Error, ValueError) as exc:
+    except (binascii.Error, ValueError) as exc:  # ValueError: a non-ASCII string
         return Undecodable(str(data), f"not base64: {exc}")
 
 
@@ -111,7 +111,7 @@ class RaceHandlers:
             try:
                 raw = base64.b64decode(record["data"], validate=True)
                 message = decode_message(raw, self._races.rules)
-            except (PoisonRecordError, binascii.Error, ValueError) as exc:
+            except (PoisonRecordError, binascii.Error, ValueError) as exc:  # ValueError: non-ASCII
                 log.warning("firehose record %s failed: %s", record["recordId"], exc)
                 answers.append(
                     {"recordId": record["recordId"], "result": "ProcessingFailed",

@@ -22,11 +22,13 @@ import pytest
 from adapters.memory.leaderboards import InMemoryLeaderboardStore
 from domain.leaderboards.errors import (
     BoardExistsError,
+    BoardMembersOnlyError,
     BoardNotFoundError,
+    BoardSignInRequiredError,
     InvalidLeaderboardRequestError,
     MemberNotFoundError,
 )
-from domain.leaderboards.model import Policy, RankedEntry
+from domain.leaderboards.model import ANONYMOUS, Access, Policy, RankedEntry, Reader, Visibility
 from domain.leaderboards.service import LeaderboardService, Submission
 from ports.leaderboards import LeaderboardStore
 from tests.support.fakes import ManualClock
@@ -148,6 +150,38 @@ def test_boards_are_created_once_and_unknown_boards_are_not_found(
         ):
             with pytest.raises(BoardNotFoundError):
                 await call
+
+    backend.run(work)
+
+
+def test_a_boards_visibility_is_stored_with_it_and_governs_outside_readers(
+    backend: Backend, board_key: str
+) -> None:
+    signed_in, game = f"{board_key}-s", f"{board_key}-g"
+    ann, in_game = Reader("ann"), Reader("bob", frozenset({"game-1"}))
+
+    async def work(svc: LeaderboardService) -> None:
+        await svc.create_board(board_key, Policy.BEST)  # public, as every board before
+        await svc.create_board(signed_in, Policy.BEST, visibility=Visibility(Access.SIGNED_IN))
+        await svc.create_board(game, Policy.BEST, visibility=Visibility.members_of("game-1"))
+        assert (await svc.board(game)).visibility == Visibility(Access.MEMBERS, "game-1")
+        assert (await svc.board(signed_in)).visibility.access is Access.SIGNED_IN
+        with pytest.raises(BoardExistsError):  # the same key with other readers
+            await svc.create_board(signed_in, Policy.BEST)
+        for key, reader, admitted in [
+            (board_key, ANONYMOUS, True),
+            (signed_in, ANONYMOUS, False),
+            (signed_in, ann, True),
+            (game, ANONYMOUS, False),
+            (game, ann, False),
+            (game, in_game, True),
+        ]:
+            if admitted:
+                assert (await svc.read_page(key, reader)).total == 0
+                continue
+            error = BoardSignInRequiredError if reader.user is None else BoardMembersOnlyError
+            with pytest.raises(error):
+                await svc.read_page(key, reader)
 
     backend.run(work)
 

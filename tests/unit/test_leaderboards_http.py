@@ -7,6 +7,8 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
+from domain.leaderboards.model import Policy
+from domain.trivia.service import QUIZ_BOARD_READERS
 from entrypoints.composition import compose
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
@@ -16,7 +18,12 @@ pytestmark = pytest.mark.anyio
 
 @pytest.fixture
 async def client() -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=create_app(compose(Settings())))
+    composition = compose(Settings())
+    # A quiz's board, made as a play makes it: signed-in readers only (through trivia's API).
+    await composition.leaderboards.create_board(
+        "trivia-demo-1", Policy.BEST, visibility=QUIZ_BOARD_READERS
+    )
+    transport = httpx.ASGITransport(app=create_app(composition))
     async with httpx.AsyncClient(transport=transport, base_url="http://portside.test") as c:
         yield c
 
@@ -56,7 +63,8 @@ async def test_offset_pages_and_a_member_not_on_the_board(client: httpx.AsyncCli
         ("/leaderboards/class-3?limit=ten", 422, "invalid-input"),
         ("/leaderboards/class-3?member=not%20valid", 422, "invalid-input"),
         ("/leaderboards/bad%20key", 422, "invalid-input"),
-        ("/leaderboards/trivia-quiz1", 401, "unauthorized"),
+        ("/leaderboards/trivia-unplayed", 404, "board-not-found"),
+        ("/leaderboards/trivia-demo-1", 401, "sign-in-required"),
     ],
 )
 async def test_errors_use_the_one_shape(
@@ -67,4 +75,4 @@ async def test_errors_use_the_one_shape(
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["type"] == f"/problems/{problem}"
     if status == 401:
-        assert response.headers["www-authenticate"] == "Bearer"
+        assert response.headers["www-authenticate"] == 'Bearer realm="portside"'

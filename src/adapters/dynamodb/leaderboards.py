@@ -6,7 +6,7 @@ value, ``score`` (N) = the exact score, ``achievedAt`` (N, epoch ms), ``display`
 that puts earlier achievements first among equal scores: ordering by it is ordering by score,
 and it fits DynamoDB's 38 digits. The local secondary index ``GSI_PK_Index`` on (``PK``,
 ``GSI``) serves every ranked read, strongly consistent. The board's metadata is the item
-``SK = "#board"`` (policy, expiry, member count); it has no ``GSI`` so it stays out of the
+``SK = "#board"`` (policy, expiry, visibility, member count); it has no ``GSI`` so it stays out of the
 index.
 
 Cost per call, in index items read (about 20 items of ~200 bytes per read unit):
@@ -44,6 +44,7 @@ from domain.leaderboards.model import (
     Policy,
     RankedEntry,
     SubmitResult,
+    Visibility,
     apply_policy,
     from_cents,
     ranked,
@@ -99,6 +100,7 @@ class DynamoDBLeaderboardStore:
             "PK": {"S": board.key},
             "SK": {"S": META},
             "policy": {"S": board.policy.value},
+            "visibility": {"S": board.visibility.text()},
             "total": {"N": "0"},
         }
         if board.expires_at is not None:
@@ -121,7 +123,10 @@ class DynamoDBLeaderboardStore:
             return None
         expires = item.get("expiresAt")
         return Board(
-            key, Policy(item["policy"]["S"]), from_millis(int(expires["N"])) if expires else None
+            key,
+            Policy(item["policy"]["S"]),
+            from_millis(int(expires["N"])) if expires else None,
+            Visibility.parse(item.get("visibility", {}).get("S")),
         )
 
     # -- writes ---------------------------------------------------------------------------

@@ -3,7 +3,7 @@ and atomic.
 
 A board ``B`` is three keys sharing the hash tag ``{B}`` (one cluster slot):
 
-- ``lb:{B}:meta``: hash with the board's policy and expiry;
+- ``lb:{B}:meta``: hash with the board's policy, expiry and visibility;
 - ``lb:{B}:z``: sorted set; the score is the entry's score in whole cents (exact in a double
   up to 2**53, far beyond the domain's 10**12 limit), the element is ``<tie><member>`` where
   ``<tie>`` is 13 digits that sort earlier achievements first among equal scores;
@@ -30,6 +30,7 @@ from domain.leaderboards.model import (
     Policy,
     RankedEntry,
     SubmitResult,
+    Visibility,
     from_cents,
     from_tie_value,
     ranked,
@@ -158,10 +159,10 @@ _COUNT = _PRELUDE + "\nreturn redis.call('zcard', z)\n"
 
 _CREATE = """
 if redis.call('hsetnx', KEYS[1], 'policy', ARGV[1]) == 1 then
-  redis.call('hset', KEYS[1], 'expires', ARGV[2])
+  redis.call('hset', KEYS[1], 'expires', ARGV[2], 'visibility', ARGV[3])
   if ARGV[2] ~= '' then redis.call('expireat', KEYS[1], math.ceil(tonumber(ARGV[2]) / 1000)) end
 end
-return redis.call('hmget', KEYS[1], 'policy', 'expires')
+return redis.call('hmget', KEYS[1], 'policy', 'expires', 'visibility')
 """
 
 
@@ -216,17 +217,18 @@ class RedisLeaderboardStore:
 
     async def create_board(self, board: Board) -> Board:
         expires = "" if board.expires_at is None else str(to_millis(board.expires_at))
-        policy, stored_expires = await self._call(
-            self._create, board.key, [board.policy.value, expires]
+        stored = await self._call(
+            self._create, board.key, [board.policy.value, expires, board.visibility.text()]
         )
-        return _board(board.key, policy, stored_expires)
+        return _board(board.key, *stored)
 
     async def get_board(self, key: str) -> Board | None:
+        fields = ["policy", "expires", "visibility"]
         try:
-            policy, expires = await self._redis.hmget(self._keys(key)[0], ["policy", "expires"])
+            policy, expires, visibility = await self._redis.hmget(self._keys(key)[0], fields)
         except RedisError as exc:
             raise LeaderboardStoreUnavailableError("The leaderboard store is unreachable.") from exc
-        return None if policy is None else _board(key, policy, expires)
+        return None if policy is None else _board(key, policy, expires, visibility)
 
     async def submit(self, board: Board, entries: Sequence[Entry]) -> list[SubmitResult]:
         expire_at = "" if board.expires_at is None else str(int(board.expires_at.timestamp()) + 1)
@@ -262,7 +264,15 @@ class RedisLeaderboardStore:
         return bool(await self._call(self._remove, board.key, [member]))
 
 
-def _board(key: str, policy: bytes | str, expires: bytes | str | None) -> Board:
-    policy_text = policy.decode() if isinstance(policy, bytes) else policy
-    expires_text = expires.decode() if isinstance(expires, bytes) else (expires or "")
-    return Board(key, Policy(policy_text), from_millis(int(expires_text)) if expires_text else None)
+def _board(
+    key: str, policy: bytes | str, expires: bytes | str | None, visibility: bytes | str | None
+) -> Board:
+    policy_text, expires_text, visibility_text = (
+        v.decode() if isinstance(v, bytes) else (v or "") for v in (policy, expires, visibility)
+    )
+    return Board(
+        key,
+        Policy(policy_text),
+        from_millis(int(expires_text)) if expires_text else None,
+        Visibility.parse(visibility_text),
+    )

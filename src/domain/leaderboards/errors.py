@@ -5,8 +5,10 @@ from __future__ import annotations
 from domain.shared.errors import (
     ConflictError,
     FieldError,
+    ForbiddenError,
     InvalidInputError,
     NotFoundError,
+    UnauthenticatedError,
     UnavailableError,
 )
 
@@ -18,6 +20,22 @@ class BoardNotFoundError(NotFoundError):
     def __init__(self, board: str) -> None:
         super().__init__(f"No leaderboard has the key {board!r}.")
         self.board = board
+
+
+class BoardSignInRequiredError(UnauthenticatedError):
+    code = "sign-in-required"
+    title = "Sign in to read this leaderboard"
+
+    def __init__(self, board: str) -> None:
+        super().__init__(f"The leaderboard {board!r} is read through its owner's API, signed in.")
+
+
+class BoardMembersOnlyError(ForbiddenError):
+    code = "members-only"
+    title = "Only members may read this leaderboard"
+
+    def __init__(self, board: str) -> None:
+        super().__init__(f"Only the members of its group may read the leaderboard {board!r}.")
 
 
 class MemberNotFoundError(NotFoundError):

@@ -40,14 +40,75 @@ class Policy(StrEnum):
     INCREMENT = "INCREMENT"  # add to the current score
 
 
+class Access(StrEnum):
+    """Who may read a board from outside its owning domain."""
+
+    PUBLIC = "public"  # anyone (race results, class records)
+    SIGNED_IN = "signed-in"  # anyone signed in (trivia quiz boards)
+    MEMBERS = "members"  # only the members of one group (the players of one live game)
+
+
+@dataclass(frozen=True, slots=True)
+class Reader:
+    """Who reads a board: the signed-in user (None: nobody is) and the groups they are in."""
+
+    user: str | None = None
+    groups: frozenset[str] = frozenset()
+
+
+ANONYMOUS = Reader()
+
+
+@dataclass(frozen=True, slots=True)
+class Visibility:
+    """A board's readers, as data the board is stored with (``group`` names the members'
+    group for ``MEMBERS``). Stored as text: ``public``, ``signed-in``, ``members:<group>``."""
+
+    access: Access = Access.PUBLIC
+    group: str | None = None
+
+    def __post_init__(self) -> None:
+        members = self.access is Access.MEMBERS
+        if members != (self.group is not None) or not BOARD_KEY.fullmatch(self.group or "x"):
+            raise InvalidLeaderboardRequestError(
+                (FieldError("visibility", "a group (a board key) for members, else none"),)
+            )
+
+    @classmethod
+    def members_of(cls, group: str) -> Visibility:
+        return cls(Access.MEMBERS, group)
+
+    def admits(self, reader: Reader) -> bool:
+        if self.access is Access.PUBLIC:
+            return True
+        if self.access is Access.SIGNED_IN:
+            return reader.user is not None
+        return reader.user is not None and self.group in reader.groups
+
+    def text(self) -> str:
+        return f"members:{self.group}" if self.access is Access.MEMBERS else self.access.value
+
+    @classmethod
+    def parse(cls, text: str | None) -> Visibility:
+        """A stored visibility; none stored (a board from before visibility) is public."""
+        if not text:
+            return PUBLIC
+        access, _, group = text.partition(":")
+        return cls(Access(access), group or None)
+
+
+PUBLIC = Visibility()
+
+
 @dataclass(frozen=True, slots=True)
 class Board:
-    """A ranked board, created by its owning domain with its policy."""
+    """A ranked board, created by its owning domain with its policy and its readers."""
 
     key: str
     policy: Policy
     #: Time-bucketed boards (daily, weekly) vanish after this instant.
     expires_at: datetime | None = None
+    visibility: Visibility = PUBLIC
 
     def expired(self, now: datetime) -> bool:
         return self.expires_at is not None and now >= self.expires_at

@@ -9,16 +9,21 @@ from decimal import Decimal
 
 from domain.leaderboards.errors import (
     BoardExistsError,
+    BoardMembersOnlyError,
     BoardNotFoundError,
+    BoardSignInRequiredError,
     MemberNotFoundError,
 )
 from domain.leaderboards.model import (
+    PUBLIC,
     Board,
     Entry,
     Page,
     Policy,
     RankedEntry,
+    Reader,
     SubmitResult,
+    Visibility,
     check_around,
     check_board_key,
     check_display,
@@ -49,16 +54,20 @@ class LeaderboardService:
         self._clock = clock
 
     async def create_board(
-        self, key: str, policy: Policy, expires_at: datetime | None = None
+        self,
+        key: str,
+        policy: Policy,
+        expires_at: datetime | None = None,
+        visibility: Visibility = PUBLIC,
     ) -> Board:
         """Create the board, or return it when it exists with the same settings.
 
         Raises BoardExistsError when the key is taken by a board with other settings (an
         expired board's key stays taken until its store removes it).
         """
-        board = Board(check_board_key(key), Policy(policy), expires_at)
         if expires_at is not None:
-            board = Board(key, board.policy, check_moment(expires_at))
+            expires_at = check_moment(expires_at)
+        board = Board(check_board_key(key), Policy(policy), expires_at, visibility)
         stored = await self._store.create_board(board)
         if stored != board:
             raise BoardExistsError(key)
@@ -101,6 +110,27 @@ class LeaderboardService:
         if member is not None:
             check_member(member)
         return await self._store.page(await self.board(key), limit, offset, member)
+
+    async def read_page(
+        self,
+        key: str,
+        reader: Reader,
+        limit: int = 10,
+        offset: int = 0,
+        member: str | None = None,
+    ) -> Page:
+        """``page`` for a reader from outside the owning domain, under the board's visibility:
+        BoardSignInRequiredError for nobody signed in, BoardMembersOnlyError for a signed-in
+        reader outside the board's group."""
+        check_page(limit, offset)
+        if member is not None:
+            check_member(member)
+        board = await self.board(key)
+        if not board.visibility.admits(reader):
+            if reader.user is None:
+                raise BoardSignInRequiredError(key)
+            raise BoardMembersOnlyError(key)
+        return await self._store.page(board, limit, offset, member)
 
     async def rank_of(self, key: str, member: str) -> RankedEntry | None:
         check_member(member)

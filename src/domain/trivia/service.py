@@ -12,7 +12,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 from domain.leaderboards.errors import BoardExistsError, BoardNotFoundError
-from domain.leaderboards.model import MEMBER_KEY, Page, Policy, RankedEntry
+from domain.leaderboards.model import MEMBER_KEY, Access, Page, Policy, RankedEntry, Visibility
 from domain.leaderboards.service import LeaderboardService, Submission
 from domain.shared.events import DomainEvent
 from domain.shared.idempotency import digest, run_once
@@ -60,6 +60,8 @@ from ports.trivia import Marketplace, PlayLog, ProgressStore, QuizStore, WalletS
 GAMES_PAGE = 20
 MARKET_PAGE = 20
 BOARD_TOP = 10
+#: A quiz's board is read by signed-in players, through the trivia API.
+QUIZ_BOARD_READERS = Visibility(Access.SIGNED_IN)
 
 
 def board_key(quiz_id: str) -> str:
@@ -218,9 +220,8 @@ class TriviaService:
         # BoardExistsError: the quiz's policy changed since its board was made; the board's
         # policy stands (its entries were ranked under it).
         with contextlib.suppress(BoardExistsError):
-            await self._boards.create_board(
-                key, Policy.FIRST if score.policy is LeaderboardPolicy.FIRST else Policy.BEST
-            )
+            policy = Policy.FIRST if score.policy is LeaderboardPolicy.FIRST else Policy.BEST
+            await self._boards.create_board(key, policy, visibility=QUIZ_BOARD_READERS)
         achieved = from_millis(score.achieved_at)
         member, display = board_member(score.player)
         await self._boards.submit(key, Submission(member, score.score, display, achieved))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi import APIRouter, Path, Query
 
-from domain.leaderboards.model import BOARD_KEY, MEMBER_KEY
+from domain.leaderboards.model import ANONYMOUS, BOARD_KEY, MEMBER_KEY
 from domain.leaderboards.service import LeaderboardService
 from entrypoints.http.edge import EdgeRoute
 from entrypoints.http.errors import problems
@@ -28,15 +28,10 @@ def leaderboards_router(service: LeaderboardService) -> APIRouter:
             ),
         ] = None,
     ) -> PageBody:
-        """A page of a board, ranked ("1224" for ties), plus ``member``'s own entry."""
-        if board.startswith("trivia-"):
-            # Trivia boards are read through the authenticated trivia routes; this route has
-            # no identity to check, so it refuses them.
-            raise HTTPException(
-                401,
-                "Trivia leaderboards are read through the trivia API with a valid token.",
-                headers={"WWW-Authenticate": "Bearer"},
-            )
-        return PageBody(**page_fields(await service.page(board, limit, offset, member)))
+        """A page of a public board, ranked ("1224" for ties), plus ``member``'s own entry.
+        A board only signed-in readers or a group's members may read (a trivia quiz's, a live
+        game's) is read through its owner's authenticated API: 401 here."""
+        page = await service.read_page(board, ANONYMOUS, limit, offset, member)
+        return PageBody(**page_fields(page))
 
     return router

@@ -6,8 +6,8 @@ value, ``score`` (N) = the exact score, ``achievedAt`` (N, epoch ms), ``display`
 that puts earlier achievements first among equal scores: ordering by it is ordering by score,
 and it fits DynamoDB's 38 digits. The local secondary index ``GSI_PK_Index`` on (``PK``,
 ``GSI``) serves every ranked read, strongly consistent. The board's metadata is the item
-``SK = "#board"`` (policy, expiry, visibility, member count); it has no ``GSI`` so it stays out of the
-index.
+``SK = "#board"`` (policy, expiry, visibility, member count); it has no ``GSI`` so it stays
+out of the index.
 
 Cost per call, in index items read (about 20 items of ~200 bytes per read unit):
 - rank of a member: a counting query over every entry above it, O(rank);
@@ -25,12 +25,13 @@ Cost per call, in index items read (about 20 items of ~200 bytes per read unit):
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from botocore.exceptions import ClientError
 
+from adapters.dynamodb.codec import from_item, to_item, values
 from adapters.dynamodb.tables import batch_get, call, transact
 from domain.leaderboards.errors import (
     BoardNotFoundError,
@@ -56,7 +57,7 @@ from domain.shared.time import from_millis, to_millis
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
-    from mypy_boto3_dynamodb.type_defs import QueryOutputTypeDef
+    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef, QueryOutputTypeDef
 
 INDEX = "GSI_PK_Index"
 META = "#board"
@@ -75,6 +76,11 @@ def _sort_value(entry: Entry) -> int:
 def _above(cents: int) -> int:
     """The least sort value of a strictly higher score."""
     return (cents + 1) * _TIE_SPAN
+
+
+def _expiration(board: Board) -> int | None:
+    """The TTL attribute of a board's items (epoch seconds, after its expiry), if it expires."""
+    return None if board.expires_at is None else int(board.expires_at.timestamp()) + 1
 
 
 class DynamoDBLeaderboardStore:
@@ -96,16 +102,17 @@ class DynamoDBLeaderboardStore:
     # -- boards ---------------------------------------------------------------------------
 
     async def create_board(self, board: Board) -> Board:
-        item: dict[str, Any] = {
-            "PK": {"S": board.key},
-            "SK": {"S": META},
-            "policy": {"S": board.policy.value},
-            "visibility": {"S": board.visibility.text()},
-            "total": {"N": "0"},
-        }
-        if board.expires_at is not None:
-            item["expiresAt"] = {"N": str(to_millis(board.expires_at))}
-            item["expiration"] = {"N": str(int(board.expires_at.timestamp()) + 1)}
+        item = to_item(
+            {
+                "PK": board.key,
+                "SK": META,
+                "policy": board.policy.value,
+                "visibility": board.visibility.text(),
+                "total": 0,
+                "expiresAt": None if board.expires_at is None else to_millis(board.expires_at),
+                "expiration": _expiration(board),
+            }
+        )
         with contextlib.suppress(ClientError):  # it exists: answer with the stored board
             await self._run(
                 self._client.put_item, Item=item, ConditionExpression="attribute_not_exists(PK)"
@@ -121,12 +128,13 @@ class DynamoDBLeaderboardStore:
         item = answer.get("Item")
         if item is None:
             return None
-        expires = item.get("expiresAt")
+        stored = from_item(item)
+        expires = stored.get("expiresAt")
         return Board(
             key,
-            Policy(item["policy"]["S"]),
-            from_millis(int(expires["N"])) if expires else None,
-            Visibility.parse(item.get("visibility", {}).get("S")),
+            Policy(stored["policy"]),
+            None if expires is None else from_millis(int(expires)),
+            Visibility.parse(stored.get("visibility")),
         )
 
     # -- writes ---------------------------------------------------------------------------
@@ -172,7 +180,7 @@ class DynamoDBLeaderboardStore:
             else:
                 condition = {
                     "ConditionExpression": "version = :v",
-                    "ExpressionAttributeValues": {":v": {"N": str(version)}},
+                    "ExpressionAttributeValues": values(v=version),
                 }
             put = {"TableName": self._table, "Item": self._item(board, new, version + 1)}
             actions.append({"Put": {**put, **condition}})
@@ -190,7 +198,12 @@ class DynamoDBLeaderboardStore:
         """Stored entries and versions of up to 100 members, read consistently."""
         keys = [self._key(board, m) for m in members]
         items = await batch_get(self._client, LeaderboardStoreUnavailableError, self._table, keys)
-        return {item["SK"]["S"]: (_decode(item), int(item["version"]["N"])) for item in items}
+        found: dict[str, tuple[Entry | None, int]] = {}
+        for item in items:
+            stored = from_item(item)
+            entry = _entry(stored)
+            found[entry.member] = (entry, int(stored["version"]))
+        return found
 
     async def _submit_one(self, board: Board, submitted: Entry) -> SubmitResult:
         for attempt in range(_CONFLICT_RETRY.attempts):
@@ -213,7 +226,7 @@ class DynamoDBLeaderboardStore:
                         self._client.put_item,
                         Item=self._item(board, new, version + 1),
                         ConditionExpression="version = :v",
-                        ExpressionAttributeValues={":v": {"N": str(version)}},
+                        ExpressionAttributeValues=values(v=version),
                     )
                     return SubmitResult(True, new)
                 except ClientError:
@@ -255,7 +268,7 @@ class DynamoDBLeaderboardStore:
                 "UpdateExpression": "ADD #total :added",
                 "ConditionExpression": "attribute_exists(PK)",
                 "ExpressionAttributeNames": {"#total": "total"},
-                "ExpressionAttributeValues": {":added": {"N": str(added)}},
+                "ExpressionAttributeValues": values(added=added),
             }
         }
 
@@ -276,7 +289,7 @@ class DynamoDBLeaderboardStore:
                         "Key": self._key(board.key, META),
                         "UpdateExpression": "ADD #total :minus",
                         "ExpressionAttributeNames": {"#total": "total"},
-                        "ExpressionAttributeValues": {":minus": {"N": "-1"}},
+                        "ExpressionAttributeValues": values(minus=-1),
                     }
                 },
             ]
@@ -290,7 +303,7 @@ class DynamoDBLeaderboardStore:
     async def page(self, board: Board, limit: int, offset: int, member: str | None) -> Page:
         total = await self.count(board)
         items = await self._query(board.key, offset + limit, descending=True)
-        entries = [_decode(i) for i in items[offset:]]
+        entries = [_entry(from_item(i)) for i in items[offset:]]
         first_rank = 1
         if entries and offset > 0:
             first_rank = await self._rank_of_score(board.key, entries[0].score)
@@ -312,7 +325,8 @@ class DynamoDBLeaderboardStore:
         mine = _sort_value(entry)
         above = await self._query(board.key, k, descending=False, after=mine)
         below = await self._query(board.key, k, descending=True, after=mine)
-        window = [_decode(i) for i in reversed(above)] + [entry] + [_decode(i) for i in below]
+        ahead = [_entry(from_item(i)) for i in reversed(above)]
+        window = [*ahead, entry, *(_entry(from_item(i)) for i in below)]
         position = await self._count(board.key, mine + 1)  # entries ahead of the member
         first_rank = await self._rank_of_score(board.key, window[0].score)
         return ranked(window, first_rank, position - len(above) + 1)
@@ -324,7 +338,7 @@ class DynamoDBLeaderboardStore:
         item = answer.get("Item")
         if item is None:
             raise BoardNotFoundError(board.key)
-        return int(item["total"]["N"])
+        return int(from_item(item)["total"])
 
     async def _require(self, board: Board) -> None:
         await self.count(board)
@@ -337,7 +351,7 @@ class DynamoDBLeaderboardStore:
         count = 0
         async for answer in self._pages(
             KeyConditionExpression="PK = :b AND GSI >= :g",
-            ExpressionAttributeValues={":b": {"S": board}, ":g": {"N": str(at_least)}},
+            ExpressionAttributeValues=values(b=board, g=at_least),
             Select="COUNT",
         ):
             count += answer["Count"]
@@ -345,18 +359,17 @@ class DynamoDBLeaderboardStore:
 
     async def _query(
         self, board: str, wanted: int, *, descending: bool, after: int | None = None
-    ) -> list[dict[str, Any]]:
+    ) -> list[dict[str, AttributeValueTypeDef]]:
         """Up to ``wanted`` entries in index order (from ``after``, exclusive, if given)."""
         if wanted <= 0:
             return []
-        condition, values = "PK = :b", {":b": {"S": board}}
+        condition = "PK = :b"
         if after is not None:
             condition += " AND GSI < :g" if descending else " AND GSI > :g"
-            values[":g"] = {"N": str(after)}
-        items: list[dict[str, Any]] = []
+        items: list[dict[str, AttributeValueTypeDef]] = []
         async for answer in self._pages(
             KeyConditionExpression=condition,
-            ExpressionAttributeValues=values,
+            ExpressionAttributeValues=values(b=board, g=after),  # :g only with ``after``
             ScanIndexForward=not descending,
             Limit=wanted,
         ):
@@ -385,34 +398,36 @@ class DynamoDBLeaderboardStore:
         item = answer.get("Item")
         if item is None:
             return None, 0
-        return _decode(item), int(item["version"]["N"])
+        stored = from_item(item)
+        return _entry(stored), int(stored["version"])
 
     @staticmethod
-    def _key(board: str, sort_key: str) -> dict[str, Any]:
-        return {"PK": {"S": board}, "SK": {"S": sort_key}}
+    def _key(board: str, sort_key: str) -> dict[str, AttributeValueTypeDef]:
+        return to_item({"PK": board, "SK": sort_key})
 
-    def _item(self, board: Board, entry: Entry, version: int) -> dict[str, Any]:
-        item: dict[str, Any] = {
-            **self._key(board.key, entry.member),
-            "GSI": {"N": str(_sort_value(entry))},
-            "score": {"N": str(entry.score)},
-            "achievedAt": {"N": str(to_millis(entry.achieved_at))},
-            "version": {"N": str(version)},
-        }
-        if entry.display:
-            item["display"] = {"M": {k: {"S": v} for k, v in entry.display.items()}}
-        if board.expires_at is not None:
-            item["expiration"] = {"N": str(int(board.expires_at.timestamp()) + 1)}
-        return item
+    @staticmethod
+    def _item(board: Board, entry: Entry, version: int) -> dict[str, AttributeValueTypeDef]:
+        return to_item(
+            {
+                "PK": board.key,
+                "SK": entry.member,
+                "GSI": _sort_value(entry),
+                "score": entry.score,
+                "achievedAt": to_millis(entry.achieved_at),
+                "version": version,
+                "display": entry.display or None,  # no display: no attribute
+                "expiration": _expiration(board),
+            }
+        )
 
 
-def _decode(item: dict[str, Any]) -> Entry:
-    display = item.get("display", {}).get("M", {})
+def _entry(stored: Mapping[str, Any]) -> Entry:
+    """The entry in a deserialized item."""
     return Entry(
-        item["SK"]["S"],
-        from_cents(to_cents(Decimal(item["score"]["N"]))),
-        from_millis(int(item["achievedAt"]["N"])),
-        {k: v["S"] for k, v in display.items()},
+        stored["SK"],
+        from_cents(to_cents(stored["score"])),
+        from_millis(int(stored["achievedAt"])),
+        dict(stored.get("display", {})),
     )
 
 

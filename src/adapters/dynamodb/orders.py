@@ -13,13 +13,13 @@ happen once per order however often it is retried.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from botocore.exceptions import ClientError
 
+from adapters.dynamodb.codec import from_item, to_item, values
 from adapters.dynamodb.tables import call, create_table, transact
 from domain.orders.errors import (
     InventoryUnavailableError,
@@ -39,6 +39,7 @@ from domain.shared.time import to_millis
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
 
 _T = TypeVar("_T")
 _RESERVATION = "reservation#"
@@ -68,7 +69,7 @@ class DynamoDBOrderStore:
     async def get(self, order_id: str) -> Order | None:
         answer = await call(
             OrderStoreUnavailableError, "order table", self._client.get_item,
-            TableName=self._table, Key={"orderId": {"S": order_id}}, ConsistentRead=True,
+            TableName=self._table, Key=to_item({"orderId": order_id}), ConsistentRead=True,
         )  # fmt: skip
         item = answer.get("Item")
         return None if item is None else _order(item)
@@ -79,7 +80,7 @@ class DynamoDBOrderStore:
             await call(
                 OrderStoreUnavailableError, "order table", self._client.put_item,
                 TableName=self._table, Item=item, ConditionExpression="version = :v",
-                ExpressionAttributeValues={":v": {"N": str(order.version)}},
+                ExpressionAttributeValues=values(v=order.version),
             )  # fmt: skip
         except ClientError as exc:
             raise StaleOrderError(order.order_id) from exc
@@ -88,8 +89,7 @@ class DynamoDBOrderStore:
     async def unfinished(self, updated_before: datetime) -> list[Order]:
         # A scan: recovery runs rarely (start-up, a schedule) and reads the whole table once.
         open_statuses = [s for s in OrderStatus if not s.terminal]
-        values: dict[str, Any] = {f":s{i}": {"S": s.value} for i, s in enumerate(open_statuses)}
-        values[":t"] = {"N": str(to_millis(updated_before))}
+        statuses = {f"s{i}": s.value for i, s in enumerate(open_statuses)}
         found: list[Order] = []
         start: dict[str, Any] | None = None
         while True:
@@ -97,10 +97,11 @@ class DynamoDBOrderStore:
             answer = await call(
                 OrderStoreUnavailableError, "order table", self._client.scan,
                 TableName=self._table,
-                FilterExpression=f"#s IN ({', '.join(k for k in values if k != ':t')}) "
+                FilterExpression=f"#s IN ({', '.join(':' + k for k in statuses)}) "
                 "AND updatedAt < :t",
                 ExpressionAttributeNames={"#s": "status"},
-                ExpressionAttributeValues=values, ConsistentRead=True, **extra,
+                ExpressionAttributeValues=values(t=to_millis(updated_before), **statuses),
+                ConsistentRead=True, **extra,
             )  # fmt: skip
             found += [_order(item) for item in answer["Items"]]
             start = answer.get("LastEvaluatedKey")
@@ -119,15 +120,16 @@ class DynamoDBInventory:
         found: dict[str, CatalogueItem] = {}
         wanted = list(dict.fromkeys(item_ids))
         for start in range(0, len(wanted), 100):  # BatchGetItem takes 100 keys at most
-            keys: list[dict[str, Any]] = [{"ItemId": {"S": i}} for i in wanted[start : start + 100]]
+            chunk = wanted[start : start + 100]
+            keys: list[dict[str, Any]] = [to_item({"ItemId": i}) for i in chunk]
             for _ in range(10):  # unprocessed keys are retried, a bounded number of times
                 answer = await call(
                     InventoryUnavailableError, "inventory table", self._client.batch_get_item,
                     RequestItems={self._table: {"Keys": keys, "ConsistentRead": True}},
                 )  # fmt: skip
                 responses: list[dict[str, Any]] = list(answer["Responses"].get(self._table, ()))
-                for item in responses:
-                    found[item["ItemId"]["S"]] = _catalogue_item(item)
+                for catalogued in map(_catalogue_item, responses):
+                    found[catalogued.item_id] = catalogued
                 unprocessed: Any = answer.get("UnprocessedKeys") or {}
                 keys = list(unprocessed.get(self._table, {}).get("Keys", []))
                 if not keys:
@@ -141,10 +143,10 @@ class DynamoDBInventory:
         await call(
             InventoryUnavailableError, "inventory table", self._client.put_item,
             TableName=self._table,
-            Item={
-                "ItemId": {"S": item.item_id}, "ItemName": {"S": item.name},
-                "ItemsInStock": {"N": str(item.in_stock)}, "Price": {"N": str(item.price)},
-            },
+            Item=to_item({
+                "ItemId": item.item_id, "ItemName": item.name,
+                "ItemsInStock": item.in_stock, "Price": item.price,
+            }),
         )  # fmt: skip
 
     async def reserve(self, order_id: str, lines: Sequence[OrderLine]) -> bool:
@@ -152,10 +154,10 @@ class DynamoDBInventory:
             {
                 "Update": {
                     "TableName": self._table,
-                    "Key": {"ItemId": {"S": line.product_id}},
+                    "Key": to_item({"ItemId": line.product_id}),
                     "UpdateExpression": "SET ItemsInStock = ItemsInStock - :q",
                     "ConditionExpression": "ItemsInStock >= :q",
-                    "ExpressionAttributeValues": {":q": {"N": str(line.quantity)}},
+                    "ExpressionAttributeValues": values(q=line.quantity),
                 }
             }
             for line in lines
@@ -164,11 +166,13 @@ class DynamoDBInventory:
             {
                 "Put": {
                     "TableName": self._table,
-                    "Item": {
-                        "ItemId": {"S": _RESERVATION + order_id},
-                        "state": {"S": "RESERVED"},
-                        "lines": {"L": [_line_item(line) for line in lines]},
-                    },
+                    "Item": to_item(
+                        {
+                            "ItemId": _RESERVATION + order_id,
+                            "state": "RESERVED",
+                            "lines": [_line(line) for line in lines],
+                        }
+                    ),
                     "ConditionExpression": "attribute_not_exists(ItemId)",
                 }
             }
@@ -183,13 +187,14 @@ class DynamoDBInventory:
         raise InventoryUnavailableError(f"The inventory reservation was cancelled ({reasons}).")
 
     async def release(self, order_id: str) -> None:
-        key = {"ItemId": {"S": _RESERVATION + order_id}}
+        key = to_item({"ItemId": _RESERVATION + order_id})
         answer = await call(
             InventoryUnavailableError, "inventory table", self._client.get_item,
             TableName=self._table, Key=key, ConsistentRead=True,
         )  # fmt: skip
-        reservation = answer.get("Item")
-        if reservation is None or reservation["state"]["S"] != "RESERVED":
+        item = answer.get("Item")
+        reservation = None if item is None else from_item(item)
+        if reservation is None or reservation["state"] != "RESERVED":
             return  # never reserved, or already released
         actions: list[dict[str, Any]] = [
             {
@@ -199,21 +204,18 @@ class DynamoDBInventory:
                     "UpdateExpression": "SET #state = :released",
                     "ConditionExpression": "#state = :reserved",
                     "ExpressionAttributeNames": {"#state": "state"},
-                    "ExpressionAttributeValues": {
-                        ":released": {"S": "RELEASED"},
-                        ":reserved": {"S": "RESERVED"},
-                    },
+                    "ExpressionAttributeValues": values(released="RELEASED", reserved="RESERVED"),
                 }
             }
         ]
-        for line in reservation["lines"]["L"]:
+        for line in reservation["lines"]:
             actions.append(
                 {
                     "Update": {
                         "TableName": self._table,
-                        "Key": {"ItemId": line["M"]["productId"]},
+                        "Key": to_item({"ItemId": line["productId"]}),
                         "UpdateExpression": "ADD ItemsInStock :q",
-                        "ExpressionAttributeValues": {":q": line["M"]["quantity"]},
+                        "ExpressionAttributeValues": values(q=line["quantity"]),
                     }
                 }
             )
@@ -236,89 +238,65 @@ def create_inventory_table(client: DynamoDBClient, table: str) -> bool:
 # -- item <-> model -------------------------------------------------------------------------
 
 
-def _line_item(line: OrderLine) -> dict[str, Any]:
-    return {
-        "M": {
-            "productId": {"S": line.product_id},
-            "quantity": {"N": str(line.quantity)},
-            "unitPrice": {"N": str(line.unit_price)},
-        }
-    }
+def _line(line: OrderLine) -> dict[str, object]:
+    return {"productId": line.product_id, "quantity": line.quantity, "unitPrice": line.unit_price}
 
 
-def _order_item(order: Order, version: int) -> dict[str, Any]:
-    item: dict[str, Any] = {
-        "orderId": {"S": order.order_id},
-        "userId": {"S": order.user_id},
-        "status": {"S": order.status.value},
-        "lines": {"L": [_line_item(line) for line in order.lines]},
-        "history": {
-            "L": [
+def _order_item(order: Order, version: int) -> dict[str, AttributeValueTypeDef]:
+    return to_item(
+        {
+            "orderId": order.order_id,
+            "userId": order.user_id,
+            "status": order.status.value,
+            "lines": [_line(line) for line in order.lines],
+            "history": [
                 {
-                    "M": {
-                        "status": {"S": h.status.value},
-                        "at": {"S": h.at.isoformat()},
-                        **({"reason": {"S": h.reason}} if h.reason else {}),
-                    }
+                    "status": h.status.value,
+                    "at": h.at.isoformat(),
+                    **({"reason": h.reason} if h.reason else {}),
                 }
                 for h in order.history
-            ]
-        },
-        "payment": {"S": order.payment.value},
-        "updatedAt": {"N": str(to_millis(order.updated_at))},
-        "version": {"N": str(version)},
-    }
-    optional = {
-        "comment": order.comment,
-        "reason": order.reason,
-        "failedStep": order.failed_step.value if order.failed_step else None,
-        "chargeId": order.charge_id,
-        "failAt": order.fail_at.value if order.fail_at else None,
-    }
-    item.update({name: {"S": value} for name, value in optional.items() if value is not None})
-    return item
-
-
-def _order(item: dict[str, Any]) -> Order:
-    def text(name: str) -> str | None:
-        value = item.get(name)
-        return None if value is None else str(value["S"])
-
-    failed_step, fail_at = text("failedStep"), text("failAt")
-    return Order(
-        order_id=item["orderId"]["S"],
-        user_id=item["userId"]["S"],
-        lines=tuple(
-            OrderLine(
-                line["M"]["productId"]["S"],
-                int(line["M"]["quantity"]["N"]),
-                Decimal(line["M"]["unitPrice"]["N"]),
-            )
-            for line in item["lines"]["L"]
-        ),
-        status=OrderStatus(item["status"]["S"]),
-        history=tuple(
-            HistoryEntry(
-                OrderStatus(h["M"]["status"]["S"]),
-                datetime.fromisoformat(h["M"]["at"]["S"]),
-                h["M"]["reason"]["S"] if "reason" in h["M"] else None,
-            )
-            for h in item["history"]["L"]
-        ),
-        comment=text("comment"),
-        reason=text("reason"),
-        failed_step=Step(failed_step) if failed_step else None,
-        payment=PaymentState(item["payment"]["S"]),
-        charge_id=text("chargeId"),
-        fail_at=Step(fail_at) if fail_at else None,
-        version=int(item["version"]["N"]),
+            ],
+            "payment": order.payment.value,
+            "updatedAt": to_millis(order.updated_at),
+            "version": version,
+            # Optional: None leaves the attribute out.
+            "comment": order.comment,
+            "reason": order.reason,
+            "failedStep": order.failed_step.value if order.failed_step else None,
+            "chargeId": order.charge_id,
+            "failAt": order.fail_at.value if order.fail_at else None,
+        }
     )
 
 
-def _catalogue_item(item: dict[str, Any]) -> CatalogueItem:
+def _order(item: Mapping[str, AttributeValueTypeDef]) -> Order:
+    stored = from_item(item)
+    failed_step, fail_at = stored.get("failedStep"), stored.get("failAt")
+    return Order(
+        order_id=stored["orderId"],
+        user_id=stored["userId"],
+        lines=tuple(
+            OrderLine(line["productId"], int(line["quantity"]), line["unitPrice"])
+            for line in stored["lines"]
+        ),
+        status=OrderStatus(stored["status"]),
+        history=tuple(
+            HistoryEntry(OrderStatus(h["status"]), datetime.fromisoformat(h["at"]), h.get("reason"))
+            for h in stored["history"]
+        ),
+        comment=stored.get("comment"),
+        reason=stored.get("reason"),
+        failed_step=Step(failed_step) if failed_step else None,
+        payment=PaymentState(stored["payment"]),
+        charge_id=stored.get("chargeId"),
+        fail_at=Step(fail_at) if fail_at else None,
+        version=int(stored["version"]),
+    )
+
+
+def _catalogue_item(item: Mapping[str, AttributeValueTypeDef]) -> CatalogueItem:
+    stored = from_item(item)
     return CatalogueItem(
-        item["ItemId"]["S"],
-        item["ItemName"]["S"],
-        int(item["ItemsInStock"]["N"]),
-        Decimal(item["Price"]["N"]),
+        stored["ItemId"], stored["ItemName"], int(stored["ItemsInStock"]), stored["Price"]
     )

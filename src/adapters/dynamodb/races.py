@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from botocore.exceptions import ClientError
 
+from adapters.dynamodb.codec import from_item, to_item, values
 from adapters.dynamodb.tables import call
 from domain.races.errors import PoisonRecordError, RaceStoreUnavailableError, StaleRaceError
 from domain.races.model import LiveRace, RacerProgress, race_key
@@ -31,13 +32,14 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from mypy_boto3_dynamodb.client import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
 
 LIVE = "live"
 UNFINISHED = "races-unfinished"
 _T = TypeVar("_T")
 
 
-def live_item(race: LiveRace) -> dict[str, Any]:
+def live_item(race: LiveRace) -> dict[str, AttributeValueTypeDef]:
     """The live item of a race (DynamoDB attribute values)."""
     racers = {
         str(r.racer_id): [
@@ -52,25 +54,27 @@ def live_item(race: LiveRace) -> dict[str, Any]:
         for r in race.racers.values()
     }
     packed = zlib.compress(json.dumps(racers, separators=(",", ":")).encode())
-    return {
-        "PK": {"S": race_key(race.class_id, race.race_id)},
-        "SK": {"S": LIVE},
-        "classId": {"N": str(race.class_id)},
-        "raceId": {"N": str(race.race_id)},
-        "second": {"N": str(race.second)},
-        "finished": {"BOOL": race.finished},
-        "duplicates": {"N": str(race.duplicates)},
-        "version": {"N": str(race.version)},
-        "racers": {"B": packed},
-    }
+    return to_item(
+        {
+            "PK": race_key(race.class_id, race.race_id),
+            "SK": LIVE,
+            "classId": race.class_id,
+            "raceId": race.race_id,
+            "second": race.second,
+            "finished": race.finished,
+            "duplicates": race.duplicates,
+            "version": race.version,
+            "racers": packed,
+        }
+    )
 
 
-def live_race_from_item(item: dict[str, Any]) -> LiveRace:
-    """The race a live item holds (also used on DynamoDB stream images)."""
-    racers = json.loads(zlib.decompress(item["racers"]["B"]))
+def _live_race(stored: Mapping[str, Any]) -> LiveRace:
+    """The race a deserialized live item holds (from the table or its stream)."""
+    racers = json.loads(zlib.decompress(bytes(stored["racers"])))
     return LiveRace(
-        int(item["classId"]["N"]),
-        int(item["raceId"]["N"]),
+        int(stored["classId"]),
+        int(stored["raceId"]),
         {
             int(racer_id): RacerProgress(
                 int(racer_id),
@@ -84,24 +88,26 @@ def live_race_from_item(item: dict[str, Any]) -> LiveRace:
             )
             for racer_id, (name, total, output, last, seen, finished, submitted) in racers.items()
         },
-        int(item["duplicates"]["N"]),
-        int(item["version"]["N"]),
+        int(stored["duplicates"]),
+        int(stored["version"]),
     )
 
 
 def live_race_from_image(image: Mapping[str, Any]) -> LiveRace | None:
-    """The race in a stream image of the table, None for items that are not a live race
-    (results, class bests, markers, checkpoints). Lambda's event carries binary attributes
-    as base64 text. PoisonRecordError for an image this adapter cannot read."""
+    """The race in a stream image of the table (an item in the same wire format), None for
+    items that are not a live race (results, class bests, markers, checkpoints).
+    PoisonRecordError for an image this adapter cannot read."""
+    # The sort key read raw: every board entry written is on the stream, skipped undecoded.
     if image.get("SK", {}).get("S") != LIVE:
         return None
     try:
         item = dict(image)
+        # Raw: Lambda's event carries binary as base64 text, which the deserializer refuses.
         packed = item["racers"]["B"]
         if isinstance(packed, str):
             item["racers"] = {"B": base64.b64decode(packed, validate=True)}
-        return live_race_from_item(item)
-    except (AttributeError, KeyError, TypeError, ValueError, zlib.error) as exc:
+        return _live_race(from_item(item))
+    except (ArithmeticError, AttributeError, KeyError, TypeError, ValueError, zlib.error) as exc:
         raise PoisonRecordError(f"unreadable live image: {exc!r}") from exc
 
 
@@ -120,34 +126,32 @@ class DynamoDBRaceStore(_Table):
     """RaceStore on ``RACES_TABLE`` (see the module docstring for the layout)."""
 
     async def live(self, class_id: int, race_id: int) -> LiveRace | None:
-        key = {"PK": {"S": race_key(class_id, race_id)}, "SK": {"S": LIVE}}
+        key = to_item({"PK": race_key(class_id, race_id), "SK": LIVE})
         answer = await self._run(self._client.get_item, Key=key, ConsistentRead=True)
         item = answer.get("Item")
-        return None if item is None else live_race_from_item(item)
+        return None if item is None else _live_race(from_item(item))
 
     async def save(self, race: LiveRace) -> LiveRace:
         saved = race.copy()
         saved.version += 1
-        marker = {"PK": {"S": UNFINISHED}, "SK": {"S": race_key(race.class_id, race.race_id)}}
+        marker = {"PK": UNFINISHED, "SK": race_key(race.class_id, race.race_id)}
         if not saved.settled:
             # First, so a crash after the live write never hides the race from the sweep.
-            item = {**marker, "classId": {"N": str(race.class_id)}}
-            await self._run(
-                self._client.put_item, Item={**item, "raceId": {"N": str(race.race_id)}}
-            )
+            item = to_item({**marker, "classId": race.class_id, "raceId": race.race_id})
+            await self._run(self._client.put_item, Item=item)
         try:
             if race.version == 0:
                 condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(PK)"}
             else:
                 condition = {
                     "ConditionExpression": "version = :v",
-                    "ExpressionAttributeValues": {":v": {"N": str(race.version)}},
+                    "ExpressionAttributeValues": values(v=race.version),
                 }
             await self._run(self._client.put_item, Item=live_item(saved), **condition)
         except ClientError as exc:
             raise StaleRaceError(f"{race_key(race.class_id, race.race_id)} changed") from exc
         if saved.settled:
-            await self._run(self._client.delete_item, Key=marker)
+            await self._run(self._client.delete_item, Key=to_item(marker))
         return saved
 
     async def unfinished(self) -> list[LiveRace]:
@@ -157,12 +161,13 @@ class DynamoDBRaceStore(_Table):
             answer = await self._run(
                 self._client.query,
                 KeyConditionExpression="PK = :pk",
-                ExpressionAttributeValues={":pk": {"S": UNFINISHED}},
+                ExpressionAttributeValues=values(pk=UNFINISHED),
                 ConsistentRead=True,
                 **start,
             )
             for marker in answer.get("Items", []):
-                race = await self.live(int(marker["classId"]["N"]), int(marker["raceId"]["N"]))
+                stored = from_item(marker)
+                race = await self.live(int(stored["classId"]), int(stored["raceId"]))
                 if race is not None and race.settled:  # settled after a crash: tidy up
                     await self._run(
                         self._client.delete_item, Key={k: marker[k] for k in ("PK", "SK")}
@@ -178,18 +183,14 @@ class DynamoDBCheckpoints(_Table):
     """Checkpoints on ``RACES_TABLE``: ``checkpoint-<stream>`` / shard id."""
 
     async def get(self, stream: str, shard: str) -> str | None:
-        key = {"PK": {"S": f"checkpoint-{stream}"}, "SK": {"S": shard}}
+        key = to_item({"PK": f"checkpoint-{stream}", "SK": shard})
         answer = await self._run(self._client.get_item, Key=key, ConsistentRead=True)
         item = answer.get("Item")
-        return None if item is None else item["sequenceNumber"]["S"]
+        return None if item is None else str(from_item(item)["sequenceNumber"])
 
     async def put(self, stream: str, shard: str, sequence_number: str) -> None:
-        item = {
-            "PK": {"S": f"checkpoint-{stream}"},
-            "SK": {"S": shard},
-            "sequenceNumber": {"S": sequence_number},
-        }
-        await self._run(self._client.put_item, Item=item)
+        item = {"PK": f"checkpoint-{stream}", "SK": shard, "sequenceNumber": sequence_number}
+        await self._run(self._client.put_item, Item=to_item(item))
 
 
 def enable_live_stream(client: DynamoDBClient, table: str) -> bool:

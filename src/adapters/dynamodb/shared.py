@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from adapters.dynamodb.codec import from_item, to_item, values
 from adapters.dynamodb.tables import call, create_table
 from domain.shared.idempotency import (
     IdempotencyRecord,
@@ -41,59 +42,58 @@ class DynamoDBIdempotencyStore:
         try:
             await self._run(
                 self._client.put_item,
-                Item={
-                    "id": {"S": record.key},
-                    "status": {"S": record.status.value},
-                    "payloadHash": {"S": record.payload_hash},
-                    "expiration": {"N": str(record.expiration)},
-                    "inProgressExpiration": {"N": str(record.in_progress_expiration)},
-                },
+                Item=to_item(
+                    {
+                        "id": record.key,
+                        "status": record.status.value,
+                        "payloadHash": record.payload_hash,
+                        "expiration": record.expiration,
+                        "inProgressExpiration": record.in_progress_expiration,
+                    }
+                ),
                 ConditionExpression=(
                     "attribute_not_exists(id) OR expiration <= :now_s OR "
                     "(#status = :inprogress AND inProgressExpiration <= :now_ms)"
                 ),
                 ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues={
-                    ":now_s": {"N": str(now // 1000)},
-                    ":now_ms": {"N": str(now)},
-                    ":inprogress": {"S": RecordStatus.INPROGRESS.value},
-                },
+                ExpressionAttributeValues=values(
+                    now_s=now // 1000, now_ms=now, inprogress=RecordStatus.INPROGRESS.value
+                ),
                 ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ClientError as exc:
             item: Any = exc.response.get("Item")
             if item is None:  # the condition failed, so a record exists: read it
                 answer = await self._run(
-                    self._client.get_item, Key={"id": {"S": record.key}}, ConsistentRead=True
+                    self._client.get_item, Key=to_item({"id": record.key}), ConsistentRead=True
                 )
                 item = answer.get("Item")
             if item is None:
                 raise IdempotencyStoreUnavailableError("The idempotency record vanished.") from exc
+            stored = from_item(item)
             return IdempotencyRecord(
-                key=item["id"]["S"],
-                status=RecordStatus(item["status"]["S"]),
-                payload_hash=item["payloadHash"]["S"],
-                expiration=int(item["expiration"]["N"]),
-                in_progress_expiration=int(item["inProgressExpiration"]["N"]),
-                response=item["response"]["S"] if "response" in item else None,
+                key=stored["id"],
+                status=RecordStatus(stored["status"]),
+                payload_hash=stored["payloadHash"],
+                expiration=int(stored["expiration"]),
+                in_progress_expiration=int(stored["inProgressExpiration"]),
+                response=stored.get("response"),
             )
         return None
 
     async def complete(self, key: str, response: str, expiration: int) -> None:
         await self._run(
             self._client.update_item,
-            Key={"id": {"S": key}},
+            Key=to_item({"id": key}),
             UpdateExpression="SET #status = :done, #response = :r, expiration = :e",
             ExpressionAttributeNames={"#status": "status", "#response": "response"},
-            ExpressionAttributeValues={
-                ":done": {"S": RecordStatus.COMPLETED.value},
-                ":r": {"S": response},
-                ":e": {"N": str(expiration)},
-            },
+            ExpressionAttributeValues=values(
+                done=RecordStatus.COMPLETED.value, r=response, e=expiration
+            ),
         )
 
     async def release(self, key: str) -> None:
-        await self._run(self._client.delete_item, Key={"id": {"S": key}})
+        await self._run(self._client.delete_item, Key=to_item({"id": key}))
 
 
 def create_idempotency_table(client: DynamoDBClient, table: str) -> bool:

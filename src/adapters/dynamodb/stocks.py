@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from adapters.dynamodb.codec import from_item, to_item
 from adapters.dynamodb.tables import create_table
 from domain.stocks.errors import StockStoreUnavailableError
 from domain.stocks.model import Stock
@@ -17,7 +18,8 @@ if TYPE_CHECKING:
 
 
 class DynamoDBStockRepository:
-    """StockRepository on a DynamoDB table (low-level client, so numbers stay exact strings).
+    """StockRepository on a DynamoDB table (low-level client: numbers come back as exact
+    Decimals, never floats).
 
     boto3 is synchronous; calls run in a worker thread so the event loop keeps serving.
     """
@@ -31,7 +33,7 @@ class DynamoDBStockRepository:
             answer = await asyncio.to_thread(
                 self._client.get_item,
                 TableName=self._table,
-                Key={"STOCK_ID": {"S": stock_id}},
+                Key=to_item({"STOCK_ID": stock_id}),
                 ProjectionExpression="STOCK_ID, #v",
                 ExpressionAttributeNames={"#v": "VALUE"},  # VALUE is a reserved word
             )
@@ -40,19 +42,17 @@ class DynamoDBStockRepository:
         item = answer.get("Item")
         if item is None:
             return None
-        try:
-            return Stock(stock_id, Decimal(item["VALUE"]["N"]))
-        except KeyError as exc:
-            raise StockStoreUnavailableError(
-                f"The stock item {stock_id!r} has no numeric VALUE."
-            ) from exc
+        value = from_item(item).get("VALUE")
+        if not isinstance(value, Decimal):
+            raise StockStoreUnavailableError(f"The stock item {stock_id!r} has no numeric VALUE.")
+        return Stock(stock_id, value)
 
     async def add(self, stock: Stock) -> None:
         try:
             await asyncio.to_thread(
                 self._client.put_item,
                 TableName=self._table,
-                Item={"STOCK_ID": {"S": stock.stock_id}, "VALUE": {"N": str(stock.value)}},
+                Item=to_item({"STOCK_ID": stock.stock_id, "VALUE": stock.value}),
             )
         except (BotoCoreError, ClientError) as exc:
             raise StockStoreUnavailableError("The stock table cannot be written.") from exc

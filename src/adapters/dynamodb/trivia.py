@@ -27,11 +27,13 @@ leaderboard items. The same table in docs/trivia.md.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from adapters.dynamodb.codec import from_item, to_item, values
 from adapters.dynamodb.tables import batch_get, call, transact
 from domain.trivia.errors import (
     GrantAlreadyClaimedError,
@@ -54,6 +56,7 @@ from domain.trivia.progress import Progress
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
+    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
 
 
 def _sort(position: tuple[int, str]) -> str:
@@ -62,8 +65,8 @@ def _sort(position: tuple[int, str]) -> str:
     return f"{created_at:013d}#{item_id}"
 
 
-def _quiz_key(quiz_id: str) -> dict[str, Any]:
-    return {"PK": {"S": f"quiz#{quiz_id}"}, "SK": {"S": "quiz"}}
+def _quiz_key(quiz_id: str) -> dict[str, AttributeValueTypeDef]:
+    return to_item({"PK": f"quiz#{quiz_id}", "SK": "quiz"})
 
 
 class _Table:
@@ -91,12 +94,12 @@ class _Table:
         start: dict[str, Any] = {}
         if cursor:
             sort = _sort(parse_page_cursor(cursor))
-            start = {"ExclusiveStartKey": {"PK": {"S": pk}, "SK": {"S": sort}}}
+            start = {"ExclusiveStartKey": to_item({"PK": pk, "SK": sort})}
         answer = await self._run(
             self._client.query,
             TableName=self._table,
             KeyConditionExpression="PK = :pk",
-            ExpressionAttributeValues={":pk": {"S": pk}},
+            ExpressionAttributeValues=values(pk=pk),
             ScanIndexForward=False,
             Limit=limit + 1,  # one more than the page: is there a next page?
             **start,
@@ -111,7 +114,7 @@ class _Table:
             Key=_wallet_key(player),
             ConsistentRead=True,
         )
-        return Decimal(answer.get("Item", {}).get("balance", {"N": "0"})["N"]).quantize(CENTS)
+        return Decimal(from_item(answer.get("Item", {})).get("balance", 0)).quantize(CENTS)
 
 
 class DynamoDBQuizStore(_Table):
@@ -125,7 +128,7 @@ class DynamoDBQuizStore(_Table):
         ]
         listed = _game_keys(quiz) if quiz.active else []
         was = _game_keys(before) if before and before.active else []
-        item = {"quizId": {"S": quiz.quiz_id}}
+        item = to_item({"quizId": quiz.quiz_id})
         writes += [{"Put": {"TableName": self._table, "Item": {**k, **item}}} for k in listed]
         writes += [{"Delete": {"TableName": self._table, "Key": k}} for k in was if k not in listed]
         await self._write(writes)
@@ -155,11 +158,11 @@ class DynamoDBQuizStore(_Table):
                 self._client.query,
                 TableName=self._table,
                 KeyConditionExpression="PK = :pk AND begins_with(SK, :quiz)",
-                ExpressionAttributeValues={":pk": {"S": f"owner#{owner}"}, ":quiz": {"S": "quiz#"}},
+                ExpressionAttributeValues=values(pk=f"owner#{owner}", quiz="quiz#"),
                 ScanIndexForward=False,
                 **start,
             )
-            ids += [item["quizId"]["S"] for item in answer.get("Items", [])]
+            ids += [from_item(item)["quizId"] for item in answer.get("Items", [])]
             if "LastEvaluatedKey" not in answer:
                 break
             start = {"ExclusiveStartKey": answer["LastEvaluatedKey"]}
@@ -170,7 +173,7 @@ class DynamoDBQuizStore(_Table):
     ) -> tuple[list[Quiz], str | None]:
         pk = "games" if category is None else f"games#{category}"
         items, more = await self._newest_first(pk, limit, cursor)
-        page = await self._quizzes([item["quizId"]["S"] for item in items])
+        page = await self._quizzes([from_item(item)["quizId"] for item in items])
         return page, (page_cursor(page[-1].position) if more and page else None)
 
     async def _quizzes(self, ids: list[str]) -> list[Quiz]:
@@ -181,18 +184,18 @@ class DynamoDBQuizStore(_Table):
         return [found[i] for i in ids if i in found]
 
 
-def _game_keys(quiz: Quiz) -> list[dict[str, Any]]:
+def _game_keys(quiz: Quiz) -> list[dict[str, AttributeValueTypeDef]]:
     """The keys of an active quiz's items in the games lists (all, and its category)."""
-    sort = {"S": _sort(quiz.position)}
-    return [{"PK": {"S": pk}, "SK": sort} for pk in ("games", f"games#{quiz.content.category}")]
+    sort = _sort(quiz.position)
+    return [to_item({"PK": pk, "SK": sort}) for pk in ("games", f"games#{quiz.content.category}")]
 
 
-def _owner_key(quiz: Quiz) -> dict[str, Any]:
-    return {"PK": {"S": f"owner#{quiz.owner}"}, "SK": {"S": f"quiz#{_sort(quiz.position)}"}}
+def _owner_key(quiz: Quiz) -> dict[str, AttributeValueTypeDef]:
+    return to_item({"PK": f"owner#{quiz.owner}", "SK": f"quiz#{_sort(quiz.position)}"})
 
 
-def _owner_item(quiz: Quiz) -> dict[str, Any]:
-    return {**_owner_key(quiz), "quizId": {"S": quiz.quiz_id}}
+def _owner_item(quiz: Quiz) -> dict[str, AttributeValueTypeDef]:
+    return {**_owner_key(quiz), **to_item({"quizId": quiz.quiz_id})}
 
 
 def _quiz_document(content: QuizContent) -> dict[str, Any]:
@@ -245,28 +248,27 @@ def _content_of(doc: dict[str, Any]) -> QuizContent:
     )
 
 
-def _quiz_item(quiz: Quiz) -> dict[str, Any]:
-    item: dict[str, Any] = {
-        **_quiz_key(quiz.quiz_id),
-        "quizId": {"S": quiz.quiz_id},
-        "owner": {"S": quiz.owner},
-        "doc": {"S": json.dumps(_quiz_document(quiz.content), separators=(",", ":"))},
-        "active": {"BOOL": quiz.active},
-        "createdAt": {"N": str(quiz.created_at)},
+def _quiz_item(quiz: Quiz) -> dict[str, AttributeValueTypeDef]:
+    attributes = {
+        "quizId": quiz.quiz_id,
+        "owner": quiz.owner,
+        "doc": json.dumps(_quiz_document(quiz.content), separators=(",", ":")),
+        "active": quiz.active,
+        "createdAt": quiz.created_at,
+        "source": quiz.source,  # None: no attribute
     }
-    if quiz.source is not None:
-        item["source"] = {"S": quiz.source}
-    return item
+    return {**_quiz_key(quiz.quiz_id), **to_item(attributes)}
 
 
-def _quiz_from_item(item: dict[str, Any]) -> Quiz:
+def _quiz_from_item(item: Mapping[str, AttributeValueTypeDef]) -> Quiz:
+    stored = from_item(item)
     return Quiz(
-        item["quizId"]["S"],
-        item["owner"]["S"],
-        _content_of(json.loads(item["doc"]["S"])),
-        active=item["active"]["BOOL"],
-        source=item["source"]["S"] if "source" in item else None,
-        created_at=int(item["createdAt"]["N"]),
+        stored["quizId"],
+        stored["owner"],
+        _content_of(json.loads(stored["doc"])),
+        active=stored["active"],
+        source=stored.get("source"),
+        created_at=int(stored["createdAt"]),
     )
 
 
@@ -278,7 +280,7 @@ class DynamoDBPlayLog(_Table):
             await self._run(
                 self._client.put_item,
                 TableName=self._table,
-                Item={"PK": {"S": f"quiz#{quiz_id}"}, "SK": {"S": f"played#{player}"}},
+                Item=to_item({"PK": f"quiz#{quiz_id}", "SK": f"played#{player}"}),
                 ConditionExpression="attribute_not_exists(PK)",
             )
         except ClientError:  # the condition failed: played before
@@ -291,25 +293,22 @@ class DynamoDBProgressStore(_Table):
     transaction, so an event is counted once however often it is delivered."""
 
     async def credit(self, event_id: str, username: str, experience: int, wins: int) -> Progress:
-        pk = {"S": f"player#{username}"}
+        pk = f"player#{username}"
         reasons = await self._transact(
             [
                 {
                     "Put": {
                         "TableName": self._table,
-                        "Item": {"PK": pk, "SK": {"S": f"credit#{event_id}"}},
+                        "Item": to_item({"PK": pk, "SK": f"credit#{event_id}"}),
                         "ConditionExpression": "attribute_not_exists(PK)",
                     }
                 },
                 {
                     "Update": {
                         "TableName": self._table,
-                        "Key": {"PK": pk, "SK": {"S": "progress"}},
+                        "Key": to_item({"PK": pk, "SK": "progress"}),
                         "UpdateExpression": "ADD experience :x, wins :w",
-                        "ExpressionAttributeValues": {
-                            ":x": {"N": str(experience)},
-                            ":w": {"N": str(wins)},
-                        },
+                        "ExpressionAttributeValues": values(x=experience, w=wins),
                     }
                 },
             ]
@@ -323,19 +322,15 @@ class DynamoDBProgressStore(_Table):
         answer = await self._run(
             self._client.get_item,
             TableName=self._table,
-            Key={"PK": {"S": f"player#{username}"}, "SK": {"S": "progress"}},
+            Key=to_item({"PK": f"player#{username}", "SK": "progress"}),
             ConsistentRead=True,
         )
-        item = answer.get("Item") or {}
-        return Progress(
-            username,
-            int(item.get("experience", {"N": "0"})["N"]),
-            int(item.get("wins", {"N": "0"})["N"]),
-        )
+        stored = from_item(answer.get("Item") or {})
+        return Progress(username, int(stored.get("experience", 0)), int(stored.get("wins", 0)))
 
 
-def _wallet_key(player: str) -> dict[str, Any]:
-    return {"PK": {"S": f"player#{player}"}, "SK": {"S": "wallet"}}
+def _wallet_key(player: str) -> dict[str, AttributeValueTypeDef]:
+    return to_item({"PK": f"player#{player}", "SK": "wallet"})
 
 
 class DynamoDBWalletStore(_Table):
@@ -346,7 +341,7 @@ class DynamoDBWalletStore(_Table):
         return await self._balance(player)
 
     async def grant(self, player: str, day: str, amount: Decimal) -> Decimal:
-        marker = {"PK": {"S": f"player#{player}"}, "SK": {"S": f"grant#{day}"}}
+        marker = to_item({"PK": f"player#{player}", "SK": f"grant#{day}"})
         reasons = await self._transact(
             [
                 {
@@ -361,7 +356,7 @@ class DynamoDBWalletStore(_Table):
                         "TableName": self._table,
                         "Key": _wallet_key(player),
                         "UpdateExpression": "ADD balance :amount",
-                        "ExpressionAttributeValues": {":amount": {"N": str(amount)}},
+                        "ExpressionAttributeValues": values(amount=amount),
                     }
                 },
             ]
@@ -378,7 +373,7 @@ class DynamoDBMarketplace(_Table):
     in one transaction (layout in the module docstring)."""
 
     async def add(self, listing: Listing) -> None:
-        marker = {**_marker_key(listing.quiz_id), "listingId": {"S": listing.listing_id}}
+        marker = {**_marker_key(listing.quiz_id), **to_item({"listingId": listing.listing_id})}
         reasons = await self._transact(
             [
                 {
@@ -416,7 +411,7 @@ class DynamoDBMarketplace(_Table):
             ConsistentRead=True,
         )
         item = answer.get("Item")
-        return None if item is None else await self.get(item["listingId"]["S"])
+        return None if item is None else await self.get(from_item(item)["listingId"])
 
     async def page(self, limit: int, cursor: str | None) -> tuple[list[Listing], str | None]:
         items, more = await self._newest_first(_MARKET, limit, cursor)
@@ -429,7 +424,7 @@ class DynamoDBMarketplace(_Table):
         await self._transact(self._removal(listing))
 
     async def purchase(self, listing: Listing, buyer: str, copy: Quiz) -> Decimal:
-        price = {":price": {"N": str(listing.price)}}
+        price = values(price=listing.price)
         actions = [
             *self._removal(listing),
             {
@@ -491,7 +486,7 @@ class DynamoDBMarketplace(_Table):
                     "TableName": self._table,
                     "Key": _marker_key(listing.quiz_id),
                     "ConditionExpression": "listingId = :id",
-                    "ExpressionAttributeValues": {":id": {"S": listing.listing_id}},
+                    "ExpressionAttributeValues": values(id=listing.listing_id),
                 }
             },
         ]
@@ -500,47 +495,50 @@ class DynamoDBMarketplace(_Table):
 _MARKET = "market"
 
 
-def _listing_key(listing_id: str) -> dict[str, Any]:
-    return {"PK": {"S": f"listing#{listing_id}"}, "SK": {"S": "listing"}}
+def _listing_key(listing_id: str) -> dict[str, AttributeValueTypeDef]:
+    return to_item({"PK": f"listing#{listing_id}", "SK": "listing"})
 
 
-def _index_key(listing: Listing) -> dict[str, Any]:
-    return {"PK": {"S": _MARKET}, "SK": {"S": _sort(listing.position)}}
+def _index_key(listing: Listing) -> dict[str, AttributeValueTypeDef]:
+    return to_item({"PK": _MARKET, "SK": _sort(listing.position)})
 
 
-def _marker_key(quiz_id: str) -> dict[str, Any]:
-    return {"PK": {"S": f"quiz#{quiz_id}"}, "SK": {"S": "listing"}}
+def _marker_key(quiz_id: str) -> dict[str, AttributeValueTypeDef]:
+    return to_item({"PK": f"quiz#{quiz_id}", "SK": "listing"})
 
 
-def _listing_attributes(listing: Listing) -> dict[str, Any]:
-    return {
-        "listingId": {"S": listing.listing_id},
-        "quizId": {"S": listing.quiz_id},
-        "seller": {"S": listing.seller},
-        "price": {"N": str(listing.price)},
-        "name": {"S": listing.name},
-        "category": {"S": listing.category},
-        "questionCount": {"N": str(listing.question_count)},
-        "listedAt": {"N": str(listing.listed_at)},
-    }
+def _listing_attributes(listing: Listing) -> dict[str, AttributeValueTypeDef]:
+    return to_item(
+        {
+            "listingId": listing.listing_id,
+            "quizId": listing.quiz_id,
+            "seller": listing.seller,
+            "price": listing.price,
+            "name": listing.name,
+            "category": listing.category,
+            "questionCount": listing.question_count,
+            "listedAt": listing.listed_at,
+        }
+    )
 
 
-def _listing_item(listing: Listing) -> dict[str, Any]:
+def _listing_item(listing: Listing) -> dict[str, AttributeValueTypeDef]:
     return {**_listing_key(listing.listing_id), **_listing_attributes(listing)}
 
 
-def _index_item(listing: Listing) -> dict[str, Any]:
+def _index_item(listing: Listing) -> dict[str, AttributeValueTypeDef]:
     return {**_index_key(listing), **_listing_attributes(listing)}
 
 
-def _listing_from_item(item: dict[str, Any]) -> Listing:
+def _listing_from_item(item: Mapping[str, AttributeValueTypeDef]) -> Listing:
+    stored = from_item(item)
     return Listing(
-        item["listingId"]["S"],
-        item["quizId"]["S"],
-        item["seller"]["S"],
-        Decimal(item["price"]["N"]).quantize(CENTS),
-        item["name"]["S"],
-        item["category"]["S"],
-        int(item["questionCount"]["N"]),
-        int(item["listedAt"]["N"]),
+        stored["listingId"],
+        stored["quizId"],
+        stored["seller"],
+        stored["price"].quantize(CENTS),
+        stored["name"],
+        stored["category"],
+        int(stored["questionCount"]),
+        int(stored["listedAt"]),
     )

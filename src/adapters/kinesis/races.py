@@ -8,7 +8,7 @@ each shard's next iterator, so a steady consumer makes one ``GetRecords`` call p
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from botocore.exceptions import ClientError
 
@@ -17,6 +17,9 @@ from adapters.kinesis.batching import put_all
 from domain.races.errors import RaceStoreUnavailableError
 from domain.races.stream import PutReport, ShardRecord, StreamRecord
 from domain.shared.time import to_millis
+
+if TYPE_CHECKING:
+    from mypy_boto3_kinesis.client import KinesisClient
 
 _T = TypeVar("_T")
 _EXPECTED = {
@@ -36,7 +39,7 @@ async def _call(what: str, fn: Callable[..., _T], **kwargs: Any) -> _T:
 class KinesisStreamProducer:
     """StreamProducer on a Kinesis stream."""
 
-    def __init__(self, client: Any, stream: str) -> None:
+    def __init__(self, client: KinesisClient, stream: str) -> None:
         self._client = client
         self._stream = stream
 
@@ -59,7 +62,7 @@ class KinesisStreamProducer:
 class KinesisStreamReader:
     """StreamReader on a Kinesis stream."""
 
-    def __init__(self, client: Any, stream: str) -> None:
+    def __init__(self, client: KinesisClient, stream: str) -> None:
         self._client = client
         self._stream = stream
         self._iterators: dict[tuple[str, str | None], str] = {}
@@ -121,7 +124,7 @@ class KinesisStreamReader:
         return iterator
 
 
-def create_stream(client: Any, stream: str, shards: int) -> bool:
+def create_stream(client: KinesisClient, stream: str, shards: int) -> bool:
     """Create the stream with ``shards`` shards unless it exists; True when it was created."""
     try:
         client.create_stream(StreamName=stream, ShardCount=shards)

@@ -15,13 +15,17 @@ import gzip
 import json
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from botocore.exceptions import ClientError
 
 from adapters.boto import call
 from domain.races.errors import RaceStoreUnavailableError, StaleRaceError
 from domain.races.model import ClassHistory
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3.client import S3Client
+    from mypy_boto3_s3.type_defs import CreateBucketConfigurationTypeDef
 
 _T = TypeVar("_T")
 _MISSING = {"NoSuchKey", "404"}
@@ -63,7 +67,7 @@ async def _call(what: str, fn: Callable[..., _T], **kwargs: Any) -> _T:
 class S3HistoryStore:
     """HistoryStore on an S3 bucket, versioned by ETag."""
 
-    def __init__(self, client: Any, bucket: str, race_seconds: int) -> None:
+    def __init__(self, client: S3Client, bucket: str, race_seconds: int) -> None:
         self._client = client
         self._bucket = bucket
         self._race_seconds = race_seconds
@@ -105,7 +109,7 @@ class S3HistoryStore:
 class S3ArchiveReader:
     """ArchiveReader on S3 (the Firehose delivery bucket)."""
 
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: S3Client) -> None:
         self._client = client
 
     async def read(self, bucket: str, key: str) -> bytes:
@@ -117,7 +121,7 @@ class S3ArchiveReader:
         return body
 
 
-def create_bucket(client: Any, bucket: str) -> bool:
+def create_bucket(client: S3Client, bucket: str) -> bool:
     """Create the bucket unless it exists; True when it was created. (Asked first: in
     us-east-1, creating a bucket one already owns succeeds silently.)"""
     try:
@@ -127,10 +131,10 @@ def create_bucket(client: Any, bucket: str) -> bool:
         if exc.response["Error"]["Code"] not in {"404", "NoSuchBucket", "NotFound"}:
             raise
     region = client.meta.region_name
-    location = (
-        {}
-        if region == "us-east-1"
-        else {"CreateBucketConfiguration": {"LocationConstraint": region}}
-    )
-    client.create_bucket(Bucket=bucket, **location)
+    if region == "us-east-1":  # the one region that refuses a location constraint
+        client.create_bucket(Bucket=bucket)
+    else:
+        # The stubs list the region names as literals; the client's region is a str.
+        location: CreateBucketConfigurationTypeDef = {"LocationConstraint": region}  # type: ignore[typeddict-item]
+        client.create_bucket(Bucket=bucket, CreateBucketConfiguration=location)
     return True

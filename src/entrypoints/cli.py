@@ -155,12 +155,13 @@ def _consume_trivia(settings: Settings, queue_url: str, until_idle: float | None
     if until_idle is not None and until_idle < 0:
         raise ConfigurationError("--until-idle must be >= 0")
     loop = asyncio.new_event_loop()
+    composition = compose(settings)
     try:
-        composition = compose(settings)
         events = TriviaEvents(composition.trivia.consumers(), composition.dead_letters)
         queue = event_queue(composition, queue_url)
         report = TriviaQueueConsumer(events, queue, loop.run_until_complete).run(until_idle)
     finally:
+        loop.run_until_complete(composition.aclose())
         loop.close()
     print(
         f"received {report.received} messages, handled {report.handled}, "

@@ -20,11 +20,14 @@ def init_aws(settings: Settings, *, demo_data: bool) -> list[str]:
     ``demo_data`` also write the demo rows into every configured store (tables, and Redis
     leaderboards). Returns one line per resource saying what was done."""
     clients = Clients(settings)
-    report = _init_stocks(settings, clients, demo_data)
-    report += _init_leaderboards(settings, clients, demo_data)
-    report += _init_orders(settings, clients, demo_data)
-    report += _init_races(settings, clients)
-    report += _init_trivia(settings, clients, demo_data)
+    try:
+        report = _init_stocks(settings, clients, demo_data)
+        report += _init_leaderboards(settings, clients, demo_data)
+        report += _init_orders(settings, clients, demo_data)
+        report += _init_races(settings, clients)
+        report += _init_trivia(settings, clients, demo_data)
+    finally:
+        asyncio.run(clients.aclose())
     return report
 
 

@@ -24,7 +24,7 @@ from domain.races.intake import DeviceBatches, WindowBuffer
 from domain.races.model import DeviceMessage
 from domain.races.stream import ShardRecord
 from domain.shared.errors import UnavailableError
-from domain.shared.retry import Retry
+from domain.shared.retry import Backoff, Retry
 from entrypoints.composition import Composition
 from ports.races import Checkpoints, StreamReader
 
@@ -37,8 +37,8 @@ POLL_SECONDS = 0.2
 #: A window is stored early when its buffer grows past this (as Lambda's 1 MB state would).
 WINDOW_BYTES = 800_000
 #: The pause after a failed read or store of a shard, by failures in a row (reset on
-#: success); a consumer never gives a shard up, so only the pause is used, not ``attempts``.
-SHARD_BACKOFF = Retry(attempts=0, base=0.05, cap=5.0)
+#: success); a consumer never gives a shard up.
+SHARD_BACKOFF = Backoff(base=0.05, cap=5.0)
 #: Checkpoints and history must not be skipped: the consumer stops after these many tries
 #: (and resumes from its checkpoints when restarted).
 MUST_SUCCEED = Retry(attempts=9, base=0.05, cap=5.0)
@@ -152,9 +152,9 @@ class RaceStreamConsumer:
             self.report.retries += 1
         else:
             shard.failures = 0
-        if first_undone:
-            self._checkpoint(shard, records[first_undone - 1].sequence_number)
+        if first_undone:  # the history first: a checkpoint means every effect is stored
             self._merge_history([m for i, m in admitted.messages if i < first_undone])
+            self._checkpoint(shard, records[first_undone - 1].sequence_number)
         shard.position = shard.checkpoint
 
     def _add_to_window(self, shard: _Shard, records: list[ShardRecord]) -> None:
@@ -183,9 +183,9 @@ class RaceStreamConsumer:
             self._restart_window(shard)
             return False
         shard.failures = 0
+        self._merge_history(messages)  # before the checkpoint, as in _store_batch
         if shard.position is not None and shard.position != shard.checkpoint:
             self._checkpoint(shard, shard.position)
-        self._merge_history(messages)
         return True
 
     def _restart_window(self, shard: _Shard) -> None:

@@ -17,15 +17,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain.shared.errors import UnavailableError
-from domain.shared.retry import Retry
+from domain.shared.retry import Backoff
 from domain.trivia.intake import TriviaEvents
 from ports.shared import QueueReader
 
 log = logging.getLogger(__name__)
 WAIT_SECONDS = 10.0
 #: The pause after a failure, by failures in a row (reset when a receive succeeds); the
-#: consumer never gives up, so only the pause is used, not ``attempts``.
-BACKOFF = Retry(attempts=0, base=0.05, cap=5.0)
+#: consumer never gives up.
+BACKOFF = Backoff(base=0.05, cap=5.0)
 
 
 @dataclass

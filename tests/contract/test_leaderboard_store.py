@@ -46,6 +46,8 @@ class Backend:
     open: Callable[[], tuple[LeaderboardStore, Callable[[], Coroutine[Any, Any, None]]]]
     #: The size of the large-board cases this backend can afford (see the DynamoDB cost notes).
     large: int
+    #: Store a BEST board as a version before board visibility stored it (none in memory).
+    write_legacy_board: Callable[[str], None] | None = None
 
     def run(self, work: Callable[[LeaderboardService], Coroutine[Any, Any, T]]) -> T:
         """Run ``work`` on a fresh handle in this thread's own event loop."""
@@ -88,7 +90,13 @@ def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
             client = Redis.from_url(url)
             return RedisLeaderboardStore(client), client.aclose
 
-        yield Backend("redis", open_redis, large=100_000)
+        def legacy_redis_board(key: str) -> None:
+            from redis import Redis as BlockingRedis
+
+            with BlockingRedis.from_url(url) as raw:
+                raw.hset(f"lb:{{{key}}}:meta", mapping={"policy": "BEST", "expires": ""})
+
+        yield Backend("redis", open_redis, large=100_000, write_legacy_board=legacy_redis_board)
         return
     from adapters.dynamodb.leaderboards import DynamoDBLeaderboardStore, create_leaderboard_table
 
@@ -102,8 +110,15 @@ def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
     # 1,000 members: moto deep-copies the whole table for every TransactWriteItems (each new
     # member is one), so a new member costs ~23 ms at 500 items and ~106 ms at 2,000 here;
     # on AWS the cost does not grow with the table.
+    def legacy_dynamodb_board(key: str) -> None:
+        item = {"PK": {"S": key}, "SK": {"S": "#board"}, "policy": {"S": "BEST"}}
+        client().put_item(TableName=table, Item={**item, "total": {"N": "0"}})
+
     yield Backend(
-        "dynamodb", lambda: (DynamoDBLeaderboardStore(client(), table), _nothing), large=1_000
+        "dynamodb",
+        lambda: (DynamoDBLeaderboardStore(client(), table), _nothing),
+        large=1_000,
+        write_legacy_board=legacy_dynamodb_board,
     )
 
 
@@ -182,6 +197,24 @@ def test_a_boards_visibility_is_stored_with_it_and_governs_outside_readers(
             error = BoardSignInRequiredError if reader.user is None else BoardMembersOnlyError
             with pytest.raises(error):
                 await svc.read_page(key, reader)
+
+    backend.run(work)
+
+
+def test_a_board_stored_before_visibility_takes_the_readers_it_is_next_created_with(
+    backend: Backend, board_key: str
+) -> None:
+    if backend.write_legacy_board is None:
+        pytest.skip("an in-memory store has no boards from an earlier version")
+    backend.write_legacy_board(board_key)
+
+    async def work(svc: LeaderboardService) -> None:
+        assert (await svc.board(board_key)).visibility.access is Access.PUBLIC  # as it was
+        signed_in = Visibility(Access.SIGNED_IN)
+        board = await svc.create_board(board_key, Policy.BEST, visibility=signed_in)
+        assert board.visibility == (await svc.board(board_key)).visibility == signed_in
+        with pytest.raises(BoardSignInRequiredError):
+            await svc.read_page(board_key, ANONYMOUS)
 
     backend.run(work)
 

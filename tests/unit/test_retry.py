@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from domain.shared.errors import UnavailableError
-from domain.shared.retry import Retry
+from domain.shared.retry import Backoff, Retry
 
 FAST = Retry(attempts=3, base=0.0001, cap=0.0002)
 
@@ -55,3 +55,10 @@ def test_the_last_tries_error_is_raised_and_other_errors_are_not_retried() -> No
     with pytest.raises(KeyError):
         FAST.call_blocking(bug)
     assert len(calls) == 1
+
+
+def test_a_consumer_that_never_gives_up_keeps_a_bounded_pause() -> None:
+    backoff = Backoff(base=0.05, cap=5.0)
+    for failures in (0, 10, 1_100, 10**6):  # 2**1100 would overflow a float
+        assert 0 <= backoff.delay(failures) <= 5.0
+    assert 0 <= Retry(attempts=2, base=0.05, cap=5.0).delay(5_000) <= 5.0

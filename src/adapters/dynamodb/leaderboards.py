@@ -78,6 +78,16 @@ def _above(cents: int) -> int:
     return (cents + 1) * _TIE_SPAN
 
 
+def _board(key: str, stored: Mapping[str, Any]) -> Board:
+    expires = stored.get("expiresAt")
+    return Board(
+        key,
+        Policy(stored["policy"]),
+        None if expires is None else from_millis(int(expires)),
+        Visibility.parse(stored.get("visibility")),
+    )
+
+
 def _expiration(board: Board) -> int | None:
     """The TTL attribute of a board's items (epoch seconds, after its expiry), if it expires."""
     return None if board.expires_at is None else int(board.expires_at.timestamp()) + 1
@@ -113,29 +123,44 @@ class DynamoDBLeaderboardStore:
                 "expiration": _expiration(board),
             }
         )
-        with contextlib.suppress(ClientError):  # it exists: answer with the stored board
+        try:
             await self._run(
-                self._client.put_item, Item=item, ConditionExpression="attribute_not_exists(PK)"
+                self._client.put_item,
+                Item=item,
+                ConditionExpression="attribute_not_exists(PK)",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
-        stored = await self.get_board(board.key)
-        assert stored is not None
-        return stored
+            return _board(board.key, from_item(item))
+        except ClientError as exc:  # it exists: answer with the stored board
+            old: Any = exc.response.get("Item")
+        stored = from_item(old) if old is not None else await self._board_item(board.key)
+        if "visibility" not in stored:
+            # A board stored before visibility existed takes the readers it is created with
+            # now (a trivia quiz's board must not turn public by being old).
+            await self._run(
+                self._client.update_item,
+                Key=self._key(board.key, META),
+                UpdateExpression="SET visibility = if_not_exists(visibility, :v)",
+                ExpressionAttributeValues=values(v=board.visibility.text()),
+            )
+            stored = await self._board_item(board.key)
+        return _board(board.key, stored)
 
     async def get_board(self, key: str) -> Board | None:
         answer = await self._run(
             self._client.get_item, Key=self._key(key, META), ConsistentRead=True
         )
         item = answer.get("Item")
-        if item is None:
-            return None
-        stored = from_item(item)
-        expires = stored.get("expiresAt")
-        return Board(
-            key,
-            Policy(stored["policy"]),
-            None if expires is None else from_millis(int(expires)),
-            Visibility.parse(stored.get("visibility")),
+        return None if item is None else _board(key, from_item(item))
+
+    async def _board_item(self, key: str) -> dict[str, Any]:
+        answer = await self._run(
+            self._client.get_item, Key=self._key(key, META), ConsistentRead=True
         )
+        item = answer.get("Item")
+        if item is None:  # deleted between the failed create and this read
+            raise LeaderboardStoreUnavailableError(f"The board {key!r} vanished; try again.")
+        return from_item(item)
 
     # -- writes ---------------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from botocore.exceptions import ClientError
 
 from adapters.dynamodb.codec import from_item, to_item, values
-from adapters.dynamodb.tables import call, create_table, transact
+from adapters.dynamodb.tables import batch_get, call, create_table, transact
 from domain.orders.errors import (
     InventoryUnavailableError,
     OrderStoreUnavailableError,
@@ -117,27 +117,9 @@ class DynamoDBInventory:
         self._table = table
 
     async def items(self, item_ids: Sequence[str]) -> dict[str, CatalogueItem]:
-        found: dict[str, CatalogueItem] = {}
-        wanted = list(dict.fromkeys(item_ids))
-        for start in range(0, len(wanted), 100):  # BatchGetItem takes 100 keys at most
-            chunk = wanted[start : start + 100]
-            keys: list[dict[str, Any]] = [to_item({"ItemId": i}) for i in chunk]
-            for _ in range(10):  # unprocessed keys are retried, a bounded number of times
-                answer = await call(
-                    InventoryUnavailableError, "inventory table", self._client.batch_get_item,
-                    RequestItems={self._table: {"Keys": keys, "ConsistentRead": True}},
-                )  # fmt: skip
-                responses: list[dict[str, Any]] = list(answer["Responses"].get(self._table, ()))
-                for catalogued in map(_catalogue_item, responses):
-                    found[catalogued.item_id] = catalogued
-                unprocessed: Any = answer.get("UnprocessedKeys") or {}
-                keys = list(unprocessed.get(self._table, {}).get("Keys", []))
-                if not keys:
-                    break
-                await asyncio.sleep(0.05)
-            else:
-                raise InventoryUnavailableError("The inventory table kept throttling reads.")
-        return found
+        keys: list[dict[str, Any]] = [to_item({"ItemId": i}) for i in dict.fromkeys(item_ids)]
+        items = await batch_get(self._client, InventoryUnavailableError, self._table, keys)
+        return {c.item_id: c for c in map(_catalogue_item, items)}
 
     async def add(self, item: CatalogueItem) -> None:
         await call(

@@ -96,11 +96,11 @@ def _live_race(stored: Mapping[str, Any]) -> LiveRace:
 def live_race_from_image(image: Mapping[str, Any]) -> LiveRace | None:
     """The race in a stream image of the table (an item in the same wire format), None for
     items that are not a live race (results, class bests, markers, checkpoints).
-    PoisonRecordError for an image this adapter cannot read."""
-    # The sort key read raw: every board entry written is on the stream, skipped undecoded.
-    if image.get("SK", {}).get("S") != LIVE:
-        return None
+    PoisonRecordError for an image this adapter cannot read (its message names the item)."""
     try:
+        # The sort key read raw: every board entry written is on the stream, skipped undecoded.
+        if image.get("SK", {}).get("S") != LIVE:
+            return None
         item = dict(image)
         # Raw: Lambda's event carries binary as base64 text, which the deserializer refuses.
         packed = item["racers"]["B"]
@@ -108,7 +108,8 @@ def live_race_from_image(image: Mapping[str, Any]) -> LiveRace | None:
             item["racers"] = {"B": base64.b64decode(packed, validate=True)}
         return _live_race(from_item(item))
     except (ArithmeticError, AttributeError, KeyError, TypeError, ValueError, zlib.error) as exc:
-        raise PoisonRecordError(f"unreadable live image: {exc!r}") from exc
+        where = image.get("PK") if isinstance(image, Mapping) else None
+        raise PoisonRecordError(f"unreadable live image {where!r}: {exc!r}"[:1000]) from exc
 
 
 class _Table:

@@ -159,9 +159,11 @@ _COUNT = _PRELUDE + "\nreturn redis.call('zcard', z)\n"
 
 _CREATE = """
 if redis.call('hsetnx', KEYS[1], 'policy', ARGV[1]) == 1 then
-  redis.call('hset', KEYS[1], 'expires', ARGV[2], 'visibility', ARGV[3])
+  redis.call('hset', KEYS[1], 'expires', ARGV[2])
   if ARGV[2] ~= '' then redis.call('expireat', KEYS[1], math.ceil(tonumber(ARGV[2]) / 1000)) end
 end
+-- A board stored before visibility existed takes the readers it is created with now.
+redis.call('hsetnx', KEYS[1], 'visibility', ARGV[3])
 return redis.call('hmget', KEYS[1], 'policy', 'expires', 'visibility')
 """
 

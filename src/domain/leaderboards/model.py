@@ -10,7 +10,10 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import NoReturn
 
-from domain.leaderboards.errors import InvalidLeaderboardRequestError
+from domain.leaderboards.errors import (
+    InvalidLeaderboardRequestError,
+    LeaderboardStoreUnavailableError,
+)
 from domain.shared.errors import FieldError
 from domain.shared.time import from_millis, to_millis
 
@@ -90,11 +93,16 @@ class Visibility:
 
     @classmethod
     def parse(cls, text: str | None) -> Visibility:
-        """A stored visibility; none stored (a board from before visibility) is public."""
+        """A stored visibility; none stored (a board from before visibility) is public, until
+        the board is next created with its readers. LeaderboardStoreUnavailableError for text
+        this version cannot read (written by a newer one, say): the store, not the caller."""
         if not text:
             return PUBLIC
         access, _, group = text.partition(":")
-        return cls(Access(access), group or None)
+        try:
+            return cls(Access(access), group or None)
+        except (ValueError, InvalidLeaderboardRequestError) as exc:
+            raise LeaderboardStoreUnavailableError(f"unreadable stored visibility {text!r}") from exc
 
 
 PUBLIC = Visibility()

@@ -21,6 +21,29 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
+#: Doublings past this change nothing (every cap is reached long before) and would overflow.
+_MAX_DOUBLINGS = 64
+
+
+def _full_jitter(failures: int, base: float, cap: float) -> float:
+    return random.uniform(0, min(cap, base * 2 ** min(failures, _MAX_DOUBLINGS)))
+
+
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    """The pause of a loop that never gives up (a consumer polling its stream or queue):
+    full jitter under ``min(cap, base * 2**failures)``, by failures in a row."""
+
+    base: float
+    cap: float
+
+    def delay(self, failures: int) -> float:
+        return _full_jitter(failures, self.base, self.cap)
+
+    def pause_blocking(self, failures: int) -> None:
+        time.sleep(self.delay(failures))
+
+
 @dataclass(frozen=True, slots=True)
 class Retry:
     """``attempts`` tries in all, waiting after failed try ``n`` (0-based) a random delay
@@ -33,7 +56,7 @@ class Retry:
 
     def delay(self, attempt: int) -> float:
         """Seconds to wait after failed try ``attempt`` (0-based)."""
-        return random.uniform(0, min(self.cap, self.base * 2**attempt))
+        return _full_jitter(attempt, self.base, self.cap)
 
     async def pause(self, attempt: int) -> None:
         """Wait after failed try ``attempt``: for loops that decide themselves whether to go

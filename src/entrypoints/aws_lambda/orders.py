@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 
 from domain.orders.model import Order, OrderStatus, Step
 from domain.orders.service import OrderService
-from domain.shared.correlation import correlation
+from domain.shared.correlation import correlation, safe_correlation_id
 from entrypoints.aws_lambda.environment import Run, correlated, per_environment
 from entrypoints.composition import Composition
 
@@ -60,9 +60,10 @@ def task_handlers(composition: Composition, run: Run) -> dict[str, Handler]:
 
     def correlated_task(handler: Handler) -> Handler:
         def task(event: dict[str, Any], context: Any) -> dict[str, Any]:
-            with correlation(event.get("correlationId")):
+            cid = safe_correlation_id(event.get("correlationId"))  # null when missing or unsafe
+            with correlation(cid):
                 answer = handler(event, context)
-            return {**answer, "correlationId": event.get("correlationId")}  # for the next step
+            return {**answer, "correlationId": cid}  # for the next step
 
         return task
 

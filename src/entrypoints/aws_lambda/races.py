@@ -180,7 +180,8 @@ class RaceHandlers:
                 race = race_in(image)
             except PoisonRecordError as exc:  # an image the adapter cannot read: others go on
                 log.warning("live board image not readable: %s", exc)
-                where = str(image.get("PK", {}).get("S"))
+                # The record named by its place in the stream (the image is in the reason).
+                where = f"{record.get('eventSourceARN', 'stream')} {_sequence(record)['itemIdentifier']}"
                 if not self._dead_letter(PUBLISH_SOURCE, where, str(exc)):
                     return {"batchItemFailures": [_sequence(record)]}
                 continue

@@ -10,6 +10,7 @@ from typing import Any
 from mangum import Mangum
 from mangum.adapter import DEFAULT_TEXT_MIME_TYPES
 
+from entrypoints.aws_lambda.environment import correlated
 from entrypoints.composition import compose
 from entrypoints.http.app import CONTEXTS, create_app, freeze_startup_heap
 from entrypoints.logs import configure_logging
@@ -38,6 +39,7 @@ def http_handler(*contexts: str) -> LambdaHandler:
             text_mime_types=[*DEFAULT_TEXT_MIME_TYPES, "application/problem+json"],
         )
 
+    @correlated  # the first invocation's composition logs under the Lambda request id too
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         answer: dict[str, Any] = mangum()(event, context)
         return answer

@@ -2,7 +2,8 @@
 and closed by :meth:`Clients.aclose`.
 
 AWS clients use boto3's standard retry mode (3 attempts, jittered backoff): boto3 owns the
-retries of AWS calls, so no adapter loops around them (see docs/retries in the README).
+retries of AWS calls, so no adapter loops around them (the README's decision "One retry
+helper" lists the loops that remain and what each one owns).
 """
 
 from __future__ import annotations
@@ -87,6 +88,9 @@ class Clients:
         closers, self._closers = self._closers, []
         for close in reversed(closers):
             await close()
+        aws, self._aws = self._aws, {}
+        for client in aws.values():
+            client.close()  # its connection pool
 
     def _aws_client(self, service: AwsService) -> Any:
         client = self._aws.get(service)

@@ -37,7 +37,8 @@ log = logging.getLogger(__name__)
 
 class RequestIdMiddleware:
     """Give every request a correlation id: the caller's ``X-Request-Id`` when it is safe, else
-    the Lambda request id, else a new one; echo it in the response and in every log line."""
+    the Lambda request id, else a new one; echo it in the response and in every log line
+    (``correlationId``; ``requestId`` is the Lambda request id on Lambda, else the same)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -49,8 +50,9 @@ class RequestIdMiddleware:
         rid = _request_id_of(scope)
         # Not reset afterwards: each request runs in its own task (uvicorn and Mangum both),
         # and the 500 handler, which runs outside this middleware, still needs it.
-        request_id.set(rid)
         correlation_id.set(rid)  # carried into the events and sagas this request starts
+        if request_id.get() is None:  # on Lambda, the invocation's id is set already
+            request_id.set(rid)
         raw = rid.encode()
 
         async def send_with_id(message: Message) -> None:

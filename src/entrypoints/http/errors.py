@@ -29,7 +29,7 @@ from domain.shared.errors import (
     UnavailableError,
 )
 from entrypoints.http.edge import allowed_methods
-from entrypoints.logs import request_id
+from domain.shared.correlation import correlation_id
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ def problem(
         "title": title,
         "status": status,
         "detail": detail,
-        "requestId": request_id.get(),
+        "requestId": correlation_id.get(),  # the id the caller sees in X-Request-Id
         **extensions,
     }
     if errors:

@@ -51,6 +51,12 @@ def event_file(name: str) -> dict[str, Any]:
     return event
 
 
+ORDER_TASKS = [
+    "place_order_handler", "update_inventory_handler", "make_payment_handler",
+    "complete_order_handler", "fail_order_handler", "refund_payment_handler",
+    "release_inventory_handler", "cancel_order_handler", "needs_attention_handler",
+]  # fmt: skip
+NO_ORDER = {"orderId": "none", "correlationId": None}
 CASES = [
     ("entrypoints.aws_lambda.http_stocks", "handler", http_event("/stock/AMZN"), "stocks"),
     (
@@ -107,14 +113,7 @@ CASES = [
     ),
     # Every Step Functions task, for an order that does not exist (each raises
     # OrderNotFoundError, after importing what it needs).
-    *(
-        ("entrypoints.aws_lambda.orders", name, {"orderId": "none", "correlationId": None}, "orders")
-        for name in (
-            "place_order_handler", "update_inventory_handler", "make_payment_handler",
-            "complete_order_handler", "fail_order_handler", "refund_payment_handler",
-            "release_inventory_handler", "cancel_order_handler", "needs_attention_handler",
-        )
-    ),  # fmt: skip
+    *(("entrypoints.aws_lambda.orders", name, NO_ORDER, "orders") for name in ORDER_TASKS),
 ]
 
 

@@ -24,7 +24,6 @@ Cost per call, in index items read (about 20 items of ~200 bytes per read unit):
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar

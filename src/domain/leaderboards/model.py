@@ -102,7 +102,8 @@ class Visibility:
         try:
             return cls(Access(access), group or None)
         except (ValueError, InvalidLeaderboardRequestError) as exc:
-            raise LeaderboardStoreUnavailableError(f"unreadable stored visibility {text!r}") from exc
+            unreadable = f"unreadable stored visibility {text!r}"
+            raise LeaderboardStoreUnavailableError(unreadable) from exc
 
 
 PUBLIC = Visibility()

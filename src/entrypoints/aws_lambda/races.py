@@ -181,7 +181,8 @@ class RaceHandlers:
             except PoisonRecordError as exc:  # an image the adapter cannot read: others go on
                 log.warning("live board image not readable: %s", exc)
                 # The record named by its place in the stream (the image is in the reason).
-                where = f"{record.get('eventSourceARN', 'stream')} {_sequence(record)['itemIdentifier']}"
+                stream = record.get("eventSourceARN", "stream")
+                where = f"{stream} {_sequence(record)['itemIdentifier']}"
                 if not self._dead_letter(PUBLISH_SOURCE, where, str(exc)):
                     return {"batchItemFailures": [_sequence(record)]}
                 continue

@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from domain.shared.correlation import correlation_id
 from domain.shared.decoding import TooLargeError
 from domain.shared.errors import (
     ConflictError,
@@ -29,7 +30,6 @@ from domain.shared.errors import (
     UnavailableError,
 )
 from entrypoints.http.edge import allowed_methods
-from domain.shared.correlation import correlation_id
 
 log = logging.getLogger(__name__)
 

@@ -108,12 +108,26 @@ def kinesis_event(folder: Path, racers: int = 100) -> Path:
     return path
 
 
+def health_event(folder: Path) -> Path:
+    """``GET /healthz``: a path of no one context, which the all-routes handler serves with
+    the app of every context (so its cold start builds them all, as before issue 12)."""
+    event = json.loads(HTTP.read_text())
+    event["rawPath"] = event["requestContext"]["http"]["path"] = "/healthz"
+    event["rawQueryString"], event["queryStringParameters"] = "", {}
+    path = folder / "healthz.json"
+    path.write_text(json.dumps(event))
+    return path
+
+
 def report(samples: int, env: dict[str, str], configured: dict[str, str]) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        _report(samples, env, configured, kinesis_event(Path(folder)))
+        events = kinesis_event(Path(folder)), health_event(Path(folder))
+        _report(samples, env, configured, *events)
 
 
-def _report(samples: int, env: dict[str, str], configured: dict[str, str], kinesis: Path) -> None:
+def _report(
+    samples: int, env: dict[str, str], configured: dict[str, str], kinesis: Path, health: Path
+) -> None:
     # name: (handler, event, environment, the baseline it is compared with, target)
     cases: dict[str, tuple[str, Path, dict[str, str], str, float | None]] = {
         MINIMAL_HTTP: ("bench.minimal_lambda_app:handler", HTTP, env, MINIMAL_HTTP, None),
@@ -122,6 +136,9 @@ def _report(samples: int, env: dict[str, str], configured: dict[str, str], kines
         ),
         "http (all routes), embedded default": (
             "entrypoints.aws_lambda.http:handler", HTTP, env, MINIMAL_HTTP, 1.3,
+        ),
+        "http (all routes), first request /healthz": (
+            "entrypoints.aws_lambda.http:handler", health, env, MINIMAL_HTTP, None,
         ),
         "http (all routes), DynamoDB + HTTP + Redis": (
             "entrypoints.aws_lambda.http:handler", HTTP, configured, MINIMAL_HTTP, None,

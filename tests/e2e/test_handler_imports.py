@@ -149,8 +149,12 @@ def test_a_handler_loads_only_its_own_context(
     assert any(own in contexts_of(m) for m in report["loaded"])  # the check can see a context
 
 
-def test_the_all_routes_handler_serves_every_context(tmp_path: Path) -> None:
+def test_the_all_routes_handler_builds_the_context_a_request_needs(tmp_path: Path) -> None:
     env = {**base_env(), "AUTH_DEV_KEY_FILE": str(tmp_path / "key.pem")}
     report = invoke("entrypoints.aws_lambda.http", "handler", http_event("/stock/AMZN"), env)
+    assert report["answer"]["statusCode"] == 200
+    assert set().union(*map(contexts_of, report["loaded"])) == {"stocks", "leaderboards"}
+    # A path of no one context (health, docs, unknown) is served by the app of them all.
+    report = invoke("entrypoints.aws_lambda.http", "handler", http_event("/healthz"), env)
     assert report["answer"]["statusCode"] == 200
     assert set().union(*map(contexts_of, report["loaded"])) >= CONTEXTS

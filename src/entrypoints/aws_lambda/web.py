@@ -1,5 +1,11 @@
 """Lambda handlers for HTTP routes (API Gateway REST v1, HTTP API v2, function URLs) through
-Mangum: ``http.handler`` serves every route, ``http_<context>.handler`` one context's."""
+Mangum: ``http.handler`` serves every route, ``http_<context>.handler`` one context's.
+
+A handler of several contexts builds them one at a time (``ContextApps``): a request for a
+path of one context is served by an app of that context alone, built on the first such
+request; any other path (``/healthz``, ``/readyz``, ``/docs``, ``/openapi.json``, an unknown
+one) by the app of every served context. So a cold start pays for the context it serves,
+and each other context costs its build once, on its first request."""
 
 from __future__ import annotations
 
@@ -9,13 +15,37 @@ from typing import Any
 
 from mangum import Mangum
 from mangum.adapter import DEFAULT_TEXT_MIME_TYPES
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from entrypoints.aws_lambda.environment import correlated
-from entrypoints.composition import compose
-from entrypoints.http.app import CONTEXTS, create_app, freeze_startup_heap
+from entrypoints.composition import Composition, compose
+from entrypoints.http.app import CONTEXT_OF_SEGMENT, CONTEXTS, create_app, freeze_startup_heap
 from entrypoints.logs import configure_logging
 
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+
+class ContextApps:
+    """One ASGI app over per-context apps built on first use (see the module docstring);
+    every app answers its paths as the app of all the contexts would (a test compares)."""
+
+    def __init__(self, composition: Composition, served: tuple[str, ...]) -> None:
+        self._composition = composition
+        self._served = served
+        self._apps: dict[tuple[str, ...], ASGIApp] = {}
+
+    def app_for(self, path: str) -> ASGIApp:
+        segment = path.split("/", 2)[1] if path.startswith("/") else ""
+        context = CONTEXT_OF_SEGMENT.get(segment)
+        key = (context,) if context in self._served and len(self._served) > 1 else self._served
+        app = self._apps.get(key)
+        if app is None:
+            app = self._apps[key] = create_app(self._composition, key)
+            freeze_startup_heap()  # what this build made lives as long as the process
+        return app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app_for(scope.get("path", "/"))(scope, receive, send)
 
 
 def http_handler(*contexts: str) -> LambdaHandler:
@@ -28,10 +58,8 @@ def http_handler(*contexts: str) -> LambdaHandler:
     def mangum() -> Mangum:
         composition = compose()
         configure_logging(composition.settings.log_level)
-        app = create_app(composition, served)
-        freeze_startup_heap()
         return Mangum(
-            app,
+            ContextApps(composition, served),
             # Lambda has no shutdown hook; start-up work happens on the first invocation.
             lifespan="off",
             # Error bodies are text too; without this Mangum would base64-encode them, and a

@@ -76,6 +76,22 @@ def _request_id_of(scope: Scope) -> str:
 
 #: The contexts whose routes an app can serve, in the order of the OpenAPI document.
 CONTEXTS = ("stocks", "leaderboards", "orders", "races", "trivia")
+#: The context of each first path segment of the contexts' routes (``/healthz``, ``/readyz``
+#: and ``/docs`` belong to every app); a test holds this to the routers.
+CONTEXT_OF_SEGMENT = {
+    "stock": "stocks",
+    "leaderboards": "leaderboards",
+    "orders": "orders",
+    "inventory": "orders",
+    "races": "races",
+    "classes": "races",
+    "quizzes": "trivia",
+    "games": "trivia",
+    "players": "trivia",
+    "wallet": "trivia",
+    "marketplace": "trivia",
+    ".well-known": "trivia",
+}
 
 
 async def _sweep_races(races: RaceService) -> None:

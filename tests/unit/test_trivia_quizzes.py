@@ -27,6 +27,7 @@ from domain.trivia.errors import (
     InvalidCursorError,
     InvalidQuizError,
     InvalidResponsesError,
+    LiveNotAllowedError,
     NotQuizOwnerError,
     QuizNotFoundError,
 )
@@ -232,3 +233,16 @@ async def test_only_active_quizzes_are_games_listed_by_category_in_pages() -> No
 def test_the_demo_quizzes_are_valid() -> None:
     for content in DEMO_QUIZZES:
         assert checked_quiz(content) == content
+
+
+async def test_a_hosted_quiz_is_never_listed_nor_played_alone() -> None:
+    trivia, _ = service()
+    hosted = await trivia.create("ann", a_content(mode="live"))
+    with pytest.raises(LiveNotAllowedError):
+        await trivia.activate("ann", hosted.quiz_id)
+    # Even one made active before the rule: not listed, not playable.
+    await trivia._quizzes.put(replace(hosted, active=True))
+    listed, _ = await trivia.games("geography", None)
+    assert hosted.quiz_id not in {q.quiz_id for q in listed}
+    with pytest.raises(GameNotFoundError):
+        await trivia.play("bob", hosted.quiz_id, responses((1, 0)))

@@ -153,3 +153,49 @@ class InsufficientBalanceError(InvalidInputError):
 
     def __init__(self, price: str) -> None:
         super().__init__(f"The wallet holds less than the price of {price} coins.")
+
+
+# -- live games: each ``code`` is the wire's error code (docs/trivia-live) ------------------
+
+
+class UnknownGameError(NotFoundError):
+    code = "unknown-game"
+    title = "No such live game"
+
+    def __init__(self, game_id: str) -> None:
+        super().__init__(f"There is no live game {game_id!r}.")
+
+
+class NotHostError(ForbiddenError):
+    code = "not-host"
+    title = "Only the host may do this"
+
+
+class NotInGameError(ForbiddenError):
+    code = "not-in-game"
+    title = "Not a player of this game"
+
+
+class LiveNotAllowedError(ForbiddenError):
+    code = "not-allowed"
+    title = "Not allowed now"
+
+
+class GameNotStartedError(ConflictError):
+    code = "game-not-started"
+    title = "The game has not started"
+
+
+class GameEndedError(ConflictError):
+    code = "game-ended"
+    title = "The game has ended"
+
+
+class QuestionClosedError(ConflictError):
+    code = "question-closed"
+    title = "The question is closed"
+
+
+class AlreadyAnsweredError(ConflictError):
+    code = "already-answered"
+    title = "Already answered"

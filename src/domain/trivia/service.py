@@ -21,6 +21,7 @@ from domain.trivia.errors import (
     GameNotFoundError,
     ListingNotFoundError,
     ListingUnavailableError,
+    LiveNotAllowedError,
     NotListingSellerError,
     NotQuizOwnerError,
     OwnListingError,
@@ -39,6 +40,7 @@ from domain.trivia.market import (
 )
 from domain.trivia.model import (
     LeaderboardPolicy,
+    Mode,
     Quiz,
     QuizContent,
     Response,
@@ -158,8 +160,13 @@ class TriviaService:
         await self._quizzes.delete(quiz_id)
 
     async def activate(self, owner: str, quiz_id: str) -> Quiz:
-        """List the quiz as a game under its category (idempotent)."""
-        quiz = replace(await self.owned(owner, quiz_id), active=True)
+        """List the quiz as a single-player game under its category (idempotent). A quiz of
+        another mode is hosted, never listed: a player could practise it and learn its
+        answers before the game."""
+        quiz = await self.owned(owner, quiz_id)
+        if quiz.content.mode is not Mode.SINGLE:
+            raise LiveNotAllowedError(f"A {quiz.content.mode} quiz is hosted, not listed.")
+        quiz = replace(quiz, active=True)
         await self._quizzes.put(quiz)
         return quiz
 
@@ -168,12 +175,15 @@ class TriviaService:
     async def games(
         self, category: str | None, cursor: str | None, limit: int = GAMES_PAGE
     ) -> tuple[list[Quiz], str | None]:
-        return await self._quizzes.active(category or None, limit, cursor or None)
+        # Only single-player quizzes can be activated; one activated before that rule is
+        # left out here (the page may come out shorter, its cursor still goes on).
+        quizzes, next_cursor = await self._quizzes.active(category or None, limit, cursor or None)
+        return [q for q in quizzes if q.content.mode is Mode.SINGLE], next_cursor
 
     async def game(self, quiz_id: str) -> Quiz:
         """An active game (players are shown its questions without their answers)."""
         quiz = await self._quizzes.get(quiz_id)
-        if quiz is None or not quiz.active:
+        if quiz is None or not quiz.active or quiz.content.mode is not Mode.SINGLE:
             raise GameNotFoundError(quiz_id)
         return quiz
 

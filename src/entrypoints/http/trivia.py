@@ -93,7 +93,8 @@ def trivia_router(
         openapi_extra=body_limit(QUIZ_BODY_BYTES),
     )
     async def create_quiz(quiz: QuizInput, me: Player) -> QuizBody:
-        """A new quiz of yours (not yet a game: activate it)."""
+        """A new quiz of yours (not yet a game: activate a single-player one; the other modes
+        are hosted)."""
         return QuizBody.of(await service.create(me, quiz.content()))
 
     @router.get("/quizzes/mine", response_model=MyQuizzesBody)
@@ -126,7 +127,8 @@ def trivia_router(
         responses=problems(403, 404),
     )
     async def activate(quiz_id: QuizId, me: Player) -> QuizSummaryBody:
-        """List your quiz as a game under its category (again: no change)."""
+        """List your single-player quiz as a game under its category (again: no change);
+        403 for a quiz of another mode, which is hosted as a live game, never listed."""
         return QuizSummaryBody.of(await service.activate(me, quiz_id))
 
     @router.get("/games", response_model=GamesBody)

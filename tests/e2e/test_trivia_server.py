@@ -225,9 +225,13 @@ def test_with_trivia_table_quizzes_and_progress_live_in_dynamodb(aws_env: dict[s
     env = base_env(**aws_env, TRIVIA_TABLE=f"trivia-{uuid.uuid4().hex[:8]}")
     made = run_portside(env, "init-aws", "--demo-data")
     assert made.returncode == 0, made.stderr
-    assert "3 demo quizzes written" in made.stdout
+    assert "6 demo quizzes written" in made.stdout  # 3 single-player, 3 hosted
     process, url = start_portside(env)
     try:
+        with as_user(url, "host") as host:  # the hosted demo quizzes, in the table
+            mine = {q["quizId"]: q["mode"] for q in host.get("/quizzes/mine").json()["quizzes"]}
+            assert mine == {"demo-casual": "casual", "demo-competitive": "competitive",
+                            "demo-live": "live"}  # fmt: skip
         with as_user(url, "gwen") as gwen:
             quiz_id = gwen.post("/quizzes", json=QUIZ).json()["quizId"]
             assert gwen.post(f"/quizzes/{quiz_id}/activate").status_code == 200

@@ -220,3 +220,26 @@ def test_asking_past_the_last_question_is_refused() -> None:
         g.close("host")
     with pytest.raises(LiveNotAllowedError):
         g.ask("host", T0)
+
+
+def test_the_demo_hosted_quizzes_are_playable_by_their_host_in_their_modes() -> None:
+    from adapters.memory.trivia import DEMO_HOST, demo_quizzes
+
+    hosted = {q.quiz_id: q for q in demo_quizzes() if q.content.mode is not Mode.SINGLE}
+    assert set(hosted) == {"demo-casual", "demo-competitive", "demo-live"}
+    for quiz_id, demo in hosted.items():
+        assert (demo.owner, demo.active, demo.content.mode.value) == (
+            DEMO_HOST, False, quiz_id.removeprefix("demo-"),
+        )  # fmt: skip
+        g = LiveGame.hosted(quiz_id, demo, DEMO_HOST)
+        g.join("ann", T0)
+        g.start(DEMO_HOST)
+        for _ in g.rounds:
+            questions, _ = g.ask(DEMO_HOST, T0)
+            for q in questions:
+                right = demo.content.questions[q.number - 1].correct_answer()
+                g.answer("ann", q.number, right, T0)
+            if g.state is LiveState.QUESTION:
+                g.close(DEMO_HOST)
+        assert g.end(DEMO_HOST) == ([Standing(1, "ann", 4)], ["ann"])
+    assert rounds_of(hosted["demo-competitive"].content) == [(1, 2), (3, 4)]

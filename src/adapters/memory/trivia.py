@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from decimal import Decimal
 from typing import Protocol, TypeVar
 
@@ -86,12 +87,46 @@ DEMO_QUIZZES = (
 )  # fmt: skip
 
 
+#: The user who owns the hosted demo quizzes (``portside dev-token --user host``).
+DEMO_HOST = "host"
+_SHOW = (
+    _choice("Which AWS service runs a container without servers to manage?",
+            ("EC2", "Fargate", "Lightsail"), 1),
+    _open("Which queue service keeps a message for up to 14 days?", "SQS", "Amazon SQS"),
+    _choice("How many availability zones must a region have, at least?", ("2", "3", "4"), 1,
+            "Every region launched since 2016 has at least three."),
+    _open("Which Redis command sets a key only if it does not exist?", "SETNX", "SET NX"),
+)  # fmt: skip
+#: The hosted demo games, one per mode (``demo-<mode>``): hosted, never listed.
+DEMO_HOSTED = {
+    "demo-casual": QuizContent(
+        "Cloud quiz night", "Four questions, one at a time.", "aws", Mode.CASUAL,
+        LeaderboardPolicy.BEST, _SHOW,
+    ),
+    "demo-competitive": QuizContent(
+        "Cloud quiz rounds", "Two rounds of two.", "aws", Mode.COMPETITIVE,
+        LeaderboardPolicy.BEST,
+        tuple(replace(q, round=1 + n // 2) for n, q in enumerate(_SHOW)),
+    ),
+    "demo-live": QuizContent(
+        "Cloud quiz show", "The first right answer takes the point.", "aws", Mode.LIVE,
+        LeaderboardPolicy.BEST, _SHOW,
+    ),
+}  # fmt: skip
+
+
 def demo_quizzes() -> list[Quiz]:
-    """The demo games of the embedded default, active and owned by ``portside``."""
-    return [
+    """The demo quizzes of the embedded default: the single-player games, active and owned
+    by ``portside``, and one hosted quiz per mode, owned by ``host``."""
+    games = [
         Quiz(f"demo-{i}", DEMO_AUTHOR, content, active=True, created_at=i)
         for i, content in enumerate(DEMO_QUIZZES, start=1)
     ]
+    hosted = [
+        Quiz(quiz_id, DEMO_HOST, content, created_at=len(games) + n)
+        for n, (quiz_id, content) in enumerate(DEMO_HOSTED.items(), start=1)
+    ]
+    return games + hosted
 
 
 class InMemoryQuizStore:

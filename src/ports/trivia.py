@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Protocol
 
+from domain.trivia.live import AnswerOutcome, LiveGame
 from domain.trivia.market import Listing
 from domain.trivia.model import Quiz
 from domain.trivia.progress import Progress
@@ -119,4 +120,37 @@ class Marketplace(Protocol):
         concurrent purchase won; InsufficientBalanceError when the buyer's balance is below
         the price. Either way nothing changed.
         """
+        ...
+
+
+class LiveGameStore(Protocol):
+    """Hosted live games by id. The host's actions are versioned saves (few, one writer);
+    answers are one atomic step each (many at once), so exactly one player wins a live
+    question and no player answers one twice, whatever the concurrency.
+
+    Raises TriviaStoreUnavailableError when the store cannot answer.
+    """
+
+    async def create(self, game: LiveGame) -> None:
+        """Store a new game (its id is new and unguessable)."""
+        ...
+
+    async def get(self, game_id: str) -> LiveGame | None:
+        """The game as it stands, answers and scores included."""
+        ...
+
+    async def save(self, game: LiveGame) -> LiveGame:
+        """Store a host action's result if ``game.version`` is still the stored one (then
+        the saved game, version bumped); StaleLiveGameError otherwise."""
+        ...
+
+    async def record_answer(
+        self, game_id: str, player: str, number: int, correct: bool, now: int
+    ) -> AnswerOutcome:
+        """``LiveGame.record_answer`` on the stored game, atomically (its errors as it
+        raises them; UnknownGameError for no such game)."""
+        ...
+
+    async def delete(self, game_id: str) -> None:
+        """Remove the game's live state (its final board is kept elsewhere)."""
         ...

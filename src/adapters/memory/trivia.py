@@ -12,7 +12,10 @@ from domain.trivia.errors import (
     InsufficientBalanceError,
     ListingUnavailableError,
     QuizListedError,
+    StaleLiveGameError,
+    UnknownGameError,
 )
+from domain.trivia.live import AnswerOutcome, LiveGame
 from domain.trivia.market import Listing, coins
 from domain.trivia.model import (
     LeaderboardPolicy,
@@ -307,3 +310,59 @@ class InMemoryMarketplace:
     def _drop(self, listing: Listing) -> None:
         if self._listings.pop(listing.listing_id, None) is not None:
             del self._by_quiz[listing.quiz_id]
+
+
+def _live_copy(game: LiveGame) -> LiveGame:
+    """An independent copy (the quiz content is frozen, so it is shared)."""
+    return replace(
+        game,
+        players=list(game.players),
+        scores=dict(game.scores),
+        correct=dict(game.correct),
+        answered=set(game.answered),
+        first_correct=dict(game.first_correct),
+    )
+
+
+class InMemoryLiveGameStore:
+    """LiveGameStore in a dict of one process (the embedded default; the Lambda handlers
+    refuse it, since each invocation may be another process). Answers take the lock."""
+
+    def __init__(self) -> None:
+        self._games: dict[str, LiveGame] = {}
+        self._lock = threading.Lock()
+
+    async def create(self, game: LiveGame) -> None:
+        with self._lock:
+            self._games[game.game_id] = _live_copy(game)
+
+    async def get(self, game_id: str) -> LiveGame | None:
+        with self._lock:
+            game = self._games.get(game_id)
+            return None if game is None else _live_copy(game)
+
+    async def save(self, game: LiveGame) -> LiveGame:
+        with self._lock:
+            stored = self._games.get(game.game_id)
+            if stored is None:
+                raise UnknownGameError(game.game_id)
+            if stored.version != game.version:
+                raise StaleLiveGameError(f"live game {game.game_id} changed")
+            saved = replace(_live_copy(game), version=game.version + 1)
+            self._games[game.game_id] = saved
+            return _live_copy(saved)
+
+    async def record_answer(
+        self, game_id: str, player: str, number: int, correct: bool, now: int
+    ) -> AnswerOutcome:
+        with self._lock:
+            game = self._games.get(game_id)
+            if game is None:
+                raise UnknownGameError(game_id)
+            outcome = game.record_answer(player, number, correct, now)
+            game.version += 1
+            return outcome
+
+    async def delete(self, game_id: str) -> None:
+        with self._lock:
+            self._games.pop(game_id, None)

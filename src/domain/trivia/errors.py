@@ -199,3 +199,10 @@ class QuestionClosedError(ConflictError):
 class AlreadyAnsweredError(ConflictError):
     code = "already-answered"
     title = "Already answered"
+
+
+class StaleLiveGameError(ConflictError):
+    """Another action saved the game first (optimistic concurrency): read it again."""
+
+    code = "stale-live-game"
+    title = "Live game changed meanwhile"

@@ -124,6 +124,8 @@ class LiveGame:
     answered: set[tuple[int, str]] = field(default_factory=set)
     first_correct: dict[int, str] = field(default_factory=dict)
     paused_at: int | None = None
+    #: Bumped by every save of the store: host actions are versioned writes.
+    version: int = 0
 
     @classmethod
     def hosted(
@@ -247,6 +249,16 @@ class LiveGame:
 
     def answer(self, player: str, number: int, response: int | str, now: int) -> AnswerOutcome:
         """Take a player's one answer to an open question, before its deadline."""
+        return self.record_answer(player, number, self.accepts(number, response), now)
+
+    def accepts(self, number: int, response: int | str) -> bool:
+        """Whether ``response`` is right for question ``number`` (False for no such one)."""
+        questions = self.content.questions
+        return 1 <= number <= len(questions) and questions[number - 1].accepts(response)
+
+    def record_answer(self, player: str, number: int, correct: bool, now: int) -> AnswerOutcome:
+        """The one step a live-game store makes atomic: the checks, "one answer per player
+        per question", and in live mode "the first correct answer" (which closes it)."""
         self._not_ended()
         if player not in self.scores:
             raise NotInGameError("Join the game to answer.")
@@ -260,7 +272,6 @@ class LiveGame:
         if (number, player) in self.answered:
             raise AlreadyAnsweredError(f"Question {number} is answered already.")
         self.answered.add((number, player))
-        correct = self._question(number).accepts(response)
         if not correct:
             return AnswerOutcome(number, False)
         self.correct[player] += 1

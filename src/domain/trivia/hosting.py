@@ -1,0 +1,137 @@
+"""The use cases of hosted live games, over the live-game store.
+
+Each host action reads the game, applies the rule (``domain.trivia.live``) and saves it as a
+versioned write, read again and retried when an answer or another action saved first; an
+answer is one atomic step of the store. Every action first closes a question whose deadline
+has passed, so a game on Lambda (no timer) is never behind its clock; a transport that
+announces closes calls ``expire`` first (its reveals are what it announces). What each
+action returns is what its transport sends: to whom is the transport's business.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from typing import TypeVar
+
+from domain.shared.retry import Retry
+from domain.shared.time import to_millis
+from domain.trivia.errors import (
+    QuizNotFoundError,
+    StaleLiveGameError,
+    UnknownGameError,
+)
+from domain.trivia.live import (
+    QUESTION_SECONDS,
+    AnswerOutcome,
+    LiveGame,
+    PublicQuestion,
+    Reveal,
+    Standing,
+)
+from ports.shared import Clock
+from ports.trivia import LiveGameStore, QuizStore
+
+T = TypeVar("T")
+#: Tries of a host action that lost to a concurrent save (answers keep saving meanwhile).
+SAVE_RETRY = Retry(attempts=20, base=0.001, cap=0.05)
+
+
+def new_game_id() -> str:
+    """Random and unguessable: 128 bits, URL-safe."""
+    return secrets.token_urlsafe(16)
+
+
+class LiveGameService:
+    """Hosting, joining and playing live games (see the module docstring)."""
+
+    def __init__(self, games: LiveGameStore, quizzes: QuizStore, clock: Clock) -> None:
+        self._games = games
+        self._quizzes = quizzes
+        self._clock = clock
+
+    def now(self) -> int:
+        return to_millis(self._clock.now())
+
+    async def host(
+        self, by: str, quiz_id: str, question_seconds: int = QUESTION_SECONDS
+    ) -> LiveGame:
+        """A new game of ``by``'s quiz, from a copy of it taken now."""
+        quiz = await self._quizzes.get(quiz_id)
+        if quiz is None:
+            raise QuizNotFoundError(quiz_id)
+        game = LiveGame.hosted(new_game_id(), quiz, by, question_seconds)
+        await self._games.create(game)
+        return game
+
+    async def game(self, game_id: str) -> LiveGame:
+        game = await self._games.get(game_id)
+        if game is None:
+            raise UnknownGameError(game_id)
+        return game
+
+    async def join(self, player: str, game_id: str) -> LiveGame:
+        """Join (or rejoin, or the host coming back): the game as it now stands."""
+        now = self.now()
+
+        def join(game: LiveGame) -> LiveGame:
+            game.join(player, now)
+            return game
+
+        return await self._act(game_id, join)
+
+    async def host_left(self, game_id: str) -> None:
+        now = self.now()
+        await self._act(game_id, lambda game: game.host_left(now))
+
+    async def start(self, by: str, game_id: str) -> None:
+        await self._act(game_id, lambda game: game.start(by))
+
+    async def ask(self, by: str, game_id: str) -> tuple[list[PublicQuestion], int]:
+        now = self.now()
+        return await self._act(game_id, lambda game: game.ask(by, now))
+
+    async def close(self, by: str, game_id: str) -> list[Reveal]:
+        return await self._act(game_id, lambda game: game.close(by))
+
+    async def expire(self, game_id: str) -> list[Reveal] | None:
+        """Close the open question(s) past their deadline (the timer's, or the sweep's)."""
+        now = self.now()
+        return await self._act(game_id, lambda game: game.expire(now), expire_first=False)
+
+    async def scoreboard(self, by: str, game_id: str) -> list[Standing]:
+        return await self._act(game_id, lambda game: game.scoreboard(by))
+
+    async def end(self, by: str | None, game_id: str) -> tuple[list[Standing], list[str]]:
+        """End the game (``by`` None: the host's grace is over); the live state stays until
+        the end has been recorded and announced (``forget``)."""
+        return await self._act(game_id, lambda game: game.end(by))
+
+    async def forget(self, game_id: str) -> None:
+        await self._games.delete(game_id)
+
+    async def answer(
+        self, player: str, game_id: str, number: int, response: int | str
+    ) -> AnswerOutcome:
+        """A player's answer: judged against the game's copy of the quiz, then taken in one
+        atomic step of the store (in live mode the first correct one wins)."""
+        game = await self.game(game_id)
+        correct = game.accepts(number, response)
+        return await self._games.record_answer(game_id, player, number, correct, self.now())
+
+    async def _act(
+        self, game_id: str, action: Callable[[LiveGame], T], *, expire_first: bool = True
+    ) -> T:
+        for attempt in range(SAVE_RETRY.attempts):
+            game = await self.game(game_id)
+            if expire_first:
+                game.expire(self.now())
+            result = action(game)
+            try:
+                await self._games.save(game)
+                return result
+            except StaleLiveGameError:
+                if attempt + 1 == SAVE_RETRY.attempts:
+                    raise
+                await SAVE_RETRY.pause(attempt)
+        raise AssertionError("attempts must be at least 1")

@@ -63,7 +63,8 @@ class _Shard:
 
 
 class RaceStreamConsumer:
-    """Consumes the race stream (see the module docstring)."""
+    """Consumes the race stream (see the module docstring); when it stops it closes the
+    composition's clients (they run on its event loop)."""
 
     def __init__(
         self,
@@ -79,6 +80,7 @@ class RaceStreamConsumer:
         window_bytes: int = WINDOW_BYTES,
     ) -> None:
         self._loop = asyncio.new_event_loop()
+        self._services = services
         self._races = services.races
         self._batches = DeviceBatches(services.races, services.dead_letters)
         self._reader = reader
@@ -119,6 +121,8 @@ class RaceStreamConsumer:
                     return self.report
                 time.sleep(self._poll)
         finally:
+            # Its clients were used on this loop: closed on it, before it goes.
+            self._run(self._services.aclose())
             self._loop.close()
 
     # -- one shard, one poll ----------------------------------------------------------------

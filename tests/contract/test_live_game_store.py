@@ -1,12 +1,14 @@
-"""LiveGameStore contract: versioned host saves, one atomic step per answer. In memory for
-now (the Redis and DynamoDB adapters join this suite when they are built)."""
+"""LiveGameStore contract: versioned host saves, one atomic step per answer; in memory and
+on a real redis-server (the DynamoDB adapter joins this suite when it is built)."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import uuid
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 import pytest
 
@@ -18,6 +20,7 @@ from adapters.memory.trivia import (
 )
 from domain.trivia.errors import (
     AlreadyAnsweredError,
+    NotInGameError,
     QuestionClosedError,
     StaleLiveGameError,
     UnknownGameError,
@@ -27,23 +30,53 @@ from domain.trivia.live import LiveGame, LiveState
 from ports.trivia import LiveGameStore
 from tests.support.fakes import ManualClock
 
+T = TypeVar("T")
 NOW = 1_800_000_000_000
 QUIZZES = {q.quiz_id: q for q in demo_quizzes()}
 
 
-@pytest.fixture(params=["memory"])
-def store_factory(request: pytest.FixtureRequest) -> Callable[[], LiveGameStore]:
-    """Handles onto one shared store (each thread of a concurrency test opens its own)."""
-    shared = InMemoryLiveGameStore()
-    return lambda: shared
+Opened = tuple[LiveGameStore, Callable[[], Awaitable[None]]]
 
 
-def run(work: object) -> object:
-    return asyncio.run(work)  # type: ignore[arg-type]
+async def _nothing() -> None:
+    return None
+
+
+@pytest.fixture(params=["memory", "redis"])
+def store_factory(request: pytest.FixtureRequest) -> Callable[[], Opened]:
+    """Opens a handle (and its closer) onto one shared store; each thread or event loop of
+    a test opens its own."""
+    if request.param == "memory":
+        shared = InMemoryLiveGameStore()
+        return lambda: (shared, _nothing)
+    from redis.asyncio import Redis
+
+    from adapters.redis.trivia import RedisLiveGameStore
+
+    url = f"redis://127.0.0.1:{request.getfixturevalue('redis_server').port}/0"
+
+    def open_redis() -> Opened:
+        client = Redis.from_url(url)
+        return RedisLiveGameStore(client), client.aclose
+
+    return open_redis
+
+
+def using(factory: Callable[[], Opened], work: Callable[[LiveGameStore], Awaitable[T]]) -> T:
+    """Run ``work`` on a new handle in a new event loop, then close the handle."""
+
+    async def main() -> T:
+        store, close = factory()
+        try:
+            return await work(store)
+        finally:
+            await close()
+
+    return asyncio.run(main())
 
 
 def a_game(quiz_id: str = "demo-live", *players: str) -> LiveGame:
-    game = LiveGame.hosted(f"g-{quiz_id}", QUIZZES[quiz_id], DEMO_HOST, 10)
+    game = LiveGame.hosted(f"g-{uuid.uuid4().hex}", QUIZZES[quiz_id], DEMO_HOST, 10)
     for player in players:
         game.join(player, NOW)
     game.start(DEMO_HOST)
@@ -51,15 +84,15 @@ def a_game(quiz_id: str = "demo-live", *players: str) -> LiveGame:
     return game
 
 
-def test_a_host_save_is_versioned(store_factory: Callable[[], LiveGameStore]) -> None:
-    store = store_factory()
-
-    async def work() -> None:
+def test_a_host_save_is_versioned(store_factory: Callable[[], Opened]) -> None:
+    async def work(store: LiveGameStore) -> None:
         game = a_game("demo-casual", "ann")
         await store.create(game)
         first, second = await store.get(game.game_id), await store.get(game.game_id)
         assert first is not None
         assert second is not None
+        assert first.players == ["ann"]
+        assert first.open_questions() == game.open_questions()
         first.close(DEMO_HOST)
         saved = await store.save(first)
         assert (saved.version, saved.state) == (game.version + 1, LiveState.CLOSED)
@@ -68,75 +101,87 @@ def test_a_host_save_is_versioned(store_factory: Callable[[], LiveGameStore]) ->
         stored = await store.get(game.game_id)
         assert stored is not None
         assert stored.state is LiveState.CLOSED
+        assert stored.content == game.content
         await store.delete(game.game_id)
         assert await store.get(game.game_id) is None
         with pytest.raises(UnknownGameError):
             await store.record_answer(game.game_id, "ann", 1, True, NOW)
+        with pytest.raises(UnknownGameError):
+            await store.save(saved)
 
-    run(work())
+    using(store_factory, work)
 
 
 def test_an_answer_is_taken_once_and_never_after_the_deadline(
-    store_factory: Callable[[], LiveGameStore],
+    store_factory: Callable[[], Opened],
 ) -> None:
-    store = store_factory()
-
-    async def work() -> None:
+    async def work(store: LiveGameStore) -> None:
         game = a_game("demo-casual", "ann", "bob")
         await store.create(game)
         assert (await store.record_answer(game.game_id, "ann", 1, True, NOW)).correct
         with pytest.raises(AlreadyAnsweredError):
             await store.record_answer(game.game_id, "ann", 1, True, NOW)
+        with pytest.raises(NotInGameError):
+            await store.record_answer(game.game_id, "eve", 1, True, NOW)
+        with pytest.raises(QuestionClosedError):
+            await store.record_answer(game.game_id, "bob", 2, True, NOW)  # not open
         with pytest.raises(QuestionClosedError):
             await store.record_answer(game.game_id, "bob", 1, True, NOW + 10_000)
         stored = await store.get(game.game_id)
         assert stored is not None
-        assert stored.scores == {"ann": 1, "bob": 0}
+        assert (stored.scores, stored.state) == ({"ann": 1, "bob": 0}, LiveState.CLOSED)
+        assert stored.answered == {(1, "ann")}
 
-    run(work())
+    using(store_factory, work)
 
 
 def test_under_concurrent_answers_exactly_one_player_wins_a_live_question(
-    store_factory: Callable[[], LiveGameStore],
+    store_factory: Callable[[], Opened],
 ) -> None:
     players = [f"p{i}" for i in range(200)]
     game = a_game("demo-live", *players)
-    run(store_factory().create(game))
+
+    async def create(store: LiveGameStore) -> None:
+        await store.create(game)
+
+    using(store_factory, create)
 
     def answer(player: str) -> str:
-        async def one() -> str:
+        async def one(store: LiveGameStore) -> str:
             try:
-                outcome = await store_factory().record_answer(
-                    game.game_id, player, 1, True, NOW + 1
-                )
+                outcome = await store.record_answer(game.game_id, player, 1, True, NOW + 1)
             except QuestionClosedError:
                 return "closed"
+            assert outcome.reveals[0].number == 1
             return "first" if outcome.first_correct else "taken"
 
-        return asyncio.run(one())
+        return using(store_factory, one)
 
     with ThreadPoolExecutor(16) as pool:
         results = list(pool.map(answer, players))
     assert results.count("first") == 1
     assert results.count("closed") == 199  # the first correct answer closed the question
-    stored = run(store_factory().get(game.game_id))
-    assert isinstance(stored, LiveGame)
-    assert sum(stored.scores.values()) == 1
-    assert list(stored.first_correct) == [1]
+
+    async def stored(store: LiveGameStore) -> LiveGame | None:
+        return await store.get(game.game_id)
+
+    after = using(store_factory, stored)
+    assert after is not None
+    assert sum(after.scores.values()) == 1
+    assert list(after.first_correct) == [1]
+    assert after.state is LiveState.CLOSED
 
 
-def test_the_service_plays_a_game_through_the_store(
-    store_factory: Callable[[], LiveGameStore],
-) -> None:
+def test_the_service_plays_a_game_through_the_store(store_factory: Callable[[], Opened]) -> None:
     clock = ManualClock(datetime.fromtimestamp(NOW / 1000, UTC))
-    service = LiveGameService(store_factory(), InMemoryQuizStore(demo_quizzes()), clock)
 
-    async def work() -> None:
+    async def work(store: LiveGameStore) -> None:
+        service = LiveGameService(store, InMemoryQuizStore(demo_quizzes()), clock)
         game = await service.host(DEMO_HOST, "demo-casual", 10)
         await service.join("ann", game.game_id)
         await service.start(DEMO_HOST, game.game_id)
         questions, closes_at = await service.ask(DEMO_HOST, game.game_id)
-        assert [q.number for q in questions] == [1]
+        assert ([q.number for q in questions], closes_at) == ([1], NOW + 10_000)
         assert (await service.answer("ann", game.game_id, 1, 1)).correct
         with pytest.raises(QuestionClosedError):
             await service.answer("ann", game.game_id, 9, 1)  # no such question
@@ -146,6 +191,8 @@ def test_the_service_plays_a_game_through_the_store(
         assert [r.number for r in reveals] == [1]
         standings, winners = await service.end(DEMO_HOST, game.game_id)
         assert (standings[0].player, standings[0].score, winners) == ("ann", 1, ["ann"])
-        assert closes_at == NOW + 10_000
+        await service.forget(game.game_id)
+        with pytest.raises(UnknownGameError):
+            await service.game(game.game_id)
 
-    run(work())
+    using(store_factory, work)

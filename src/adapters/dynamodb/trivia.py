@@ -35,6 +35,7 @@ from botocore.exceptions import ClientError
 
 from adapters.dynamodb.codec import from_item, to_item, values
 from adapters.dynamodb.tables import batch_get, call, transact
+from adapters.trivia_documents import content_of, quiz_document
 from domain.trivia.errors import (
     GrantAlreadyClaimedError,
     InsufficientBalanceError,
@@ -44,11 +45,7 @@ from domain.trivia.errors import (
 )
 from domain.trivia.market import CENTS, Listing, coins
 from domain.trivia.model import (
-    LeaderboardPolicy,
-    Mode,
-    Question,
     Quiz,
-    QuizContent,
     page_cursor,
     parse_page_cursor,
 )
@@ -198,61 +195,11 @@ def _owner_item(quiz: Quiz) -> dict[str, AttributeValueTypeDef]:
     return {**_owner_key(quiz), **to_item({"quizId": quiz.quiz_id})}
 
 
-def _quiz_document(content: QuizContent) -> dict[str, Any]:
-    """The stored form of a quiz's content (``doc``; the wire shape of its time)."""
-
-    def question(q: Question) -> dict[str, Any]:
-        out: dict[str, Any] = {"text": q.text}
-        if q.options is not None:
-            out |= {"options": list(q.options), "correct": q.correct}
-        else:
-            out |= {"answer": q.answer, "alternatives": list(q.alternatives)}
-        if q.follow_up is not None:
-            out["followUp"] = q.follow_up
-        if q.round is not None:
-            out["round"] = q.round
-        return out
-
-    return {
-        "name": content.name,
-        "description": content.description,
-        "category": content.category,
-        "mode": content.mode.value,
-        "leaderboardPolicy": content.policy.value,
-        "questions": [question(q) for q in content.questions],
-    }
-
-
-def _content_of(doc: dict[str, Any]) -> QuizContent:
-    """The inverse of ``_quiz_document``: what was stored is read back as it is, never
-    checked again against the authoring limits of today."""
-    questions = tuple(
-        Question(
-            q["text"],
-            tuple(q["options"]) if "options" in q else None,
-            q.get("correct"),
-            q.get("answer"),
-            tuple(q.get("alternatives", ())),
-            q.get("followUp"),
-            q.get("round"),
-        )
-        for q in doc["questions"]
-    )
-    return QuizContent(
-        doc["name"],
-        doc.get("description", ""),
-        doc["category"],
-        Mode(doc.get("mode", Mode.SINGLE.value)),
-        LeaderboardPolicy(doc.get("leaderboardPolicy", LeaderboardPolicy.FIRST.value)),
-        questions,
-    )
-
-
 def _quiz_item(quiz: Quiz) -> dict[str, AttributeValueTypeDef]:
     attributes = {
         "quizId": quiz.quiz_id,
         "owner": quiz.owner,
-        "doc": json.dumps(_quiz_document(quiz.content), separators=(",", ":")),
+        "doc": json.dumps(quiz_document(quiz.content), separators=(",", ":")),
         "active": quiz.active,
         "createdAt": quiz.created_at,
         "source": quiz.source,  # None: no attribute
@@ -265,7 +212,7 @@ def _quiz_from_item(item: Mapping[str, AttributeValueTypeDef]) -> Quiz:
     return Quiz(
         stored["quizId"],
         stored["owner"],
-        _content_of(json.loads(stored["doc"])),
+        content_of(json.loads(stored["doc"])),
         active=stored["active"],
         source=stored.get("source"),
         created_at=int(stored["createdAt"]),

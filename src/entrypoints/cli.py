@@ -148,7 +148,6 @@ def _recover(settings: Settings, idle: float | None) -> int:
 def _consume_trivia(settings: Settings, queue_url: str, until_idle: float | None) -> int:
     import asyncio
 
-    from domain.trivia.intake import TriviaEvents
     from entrypoints.composition.trivia import event_queue
     from entrypoints.trivia_consumer import TriviaQueueConsumer
 
@@ -157,9 +156,9 @@ def _consume_trivia(settings: Settings, queue_url: str, until_idle: float | None
     loop = asyncio.new_event_loop()
     composition = compose(settings)
     try:
-        events = TriviaEvents(composition.trivia.consumers(), composition.dead_letters)
         queue = event_queue(composition, queue_url)
-        report = TriviaQueueConsumer(events, queue, loop.run_until_complete).run(until_idle)
+        consumer = TriviaQueueConsumer(composition.trivia_events, queue, loop.run_until_complete)
+        report = consumer.run(until_idle)
     finally:
         loop.run_until_complete(composition.aclose())
         loop.close()

@@ -20,7 +20,7 @@ from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from domain.races.intake import DeviceBatches, WindowBuffer
+from domain.races.intake import WindowBuffer
 from domain.races.model import DeviceMessage
 from domain.races.stream import ShardRecord
 from domain.shared.errors import UnavailableError
@@ -82,7 +82,7 @@ class RaceStreamConsumer:
         self._loop = asyncio.new_event_loop()
         self._services = services
         self._races = services.races
-        self._batches = DeviceBatches(services.races, services.dead_letters)
+        self._batches = services.race_batches
         self._reader = reader
         self._checkpoints = checkpoints
         self._stream = stream
@@ -181,13 +181,12 @@ class RaceStreamConsumer:
     def _store_window(self, shard: _Shard) -> bool:
         """Store the window's messages, then checkpoint; False (the window re-read from its
         start, after a pause) when a race could not be stored."""
-        messages = shard.window.messages
-        if len(self._run(self._batches.store(list(enumerate(messages))))) < len(messages):
+        if not self._run(self._batches.store_window(shard.window)):
             log.warning("window of shard %s not stored, re-reading it", shard.shard_id)
             self._restart_window(shard)
             return False
         shard.failures = 0
-        self._merge_history(messages)  # before the checkpoint, as in _store_batch
+        self._merge_history(shard.window.messages)  # before the checkpoint, as in _store_batch
         if shard.position is not None and shard.position != shard.checkpoint:
             self._checkpoint(shard, shard.position)
         return True

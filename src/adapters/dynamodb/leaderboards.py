@@ -132,7 +132,7 @@ class DynamoDBLeaderboardStore:
             return _board(board.key, from_item(item))
         except ClientError as exc:  # it exists: answer with the stored board
             old: Any = exc.response.get("Item")
-        stored = from_item(old) if old is not None else await self._board_item(board.key)
+        stored = from_item(old) if old is not None else await self._existing_board_item(board.key)
         if "visibility" not in stored:
             # A board stored before visibility existed takes the readers it is created with
             # now (a trivia quiz's board must not turn public by being old).
@@ -142,24 +142,25 @@ class DynamoDBLeaderboardStore:
                 UpdateExpression="SET visibility = if_not_exists(visibility, :v)",
                 ExpressionAttributeValues=values(v=board.visibility.text()),
             )
-            stored = await self._board_item(board.key)
+            stored = await self._existing_board_item(board.key)
         return _board(board.key, stored)
 
     async def get_board(self, key: str) -> Board | None:
-        answer = await self._run(
-            self._client.get_item, Key=self._key(key, META), ConsistentRead=True
-        )
-        item = answer.get("Item")
-        return None if item is None else _board(key, from_item(item))
+        stored = await self._board_item(key)
+        return None if stored is None else _board(key, stored)
 
-    async def _board_item(self, key: str) -> dict[str, Any]:
+    async def _board_item(self, key: str) -> dict[str, Any] | None:
         answer = await self._run(
             self._client.get_item, Key=self._key(key, META), ConsistentRead=True
         )
         item = answer.get("Item")
-        if item is None:  # deleted between the failed create and this read
+        return None if item is None else from_item(item)
+
+    async def _existing_board_item(self, key: str) -> dict[str, Any]:
+        stored = await self._board_item(key)
+        if stored is None:  # deleted between the failed create and this read
             raise LeaderboardStoreUnavailableError(f"The board {key!r} vanished; try again.")
-        return from_item(item)
+        return stored
 
     # -- writes ---------------------------------------------------------------------------
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Sequence
 from datetime import date
@@ -56,18 +55,13 @@ class HttpRatesProvider:
 
     async def get_rates(self, base: str, symbols: Sequence[str]) -> Rates:
         params = {"base": base, "symbols": ",".join(symbols)}
-        for attempt in range(self._retry.attempts):
-            try:
-                return self._parse(await self._fetch(params), base).ensure_covers(symbols)
-            except _Transient as exc:
-                if attempt + 1 == self._retry.attempts:
-                    raise RatesUnavailableError(
-                        f"The exchange-rate provider failed {attempt + 1} times."
-                    ) from exc
-                delay = self._retry.delay(attempt)
-                log.warning("rates provider failed (%s); retrying in %.3f s", exc, delay)
-                await asyncio.sleep(delay)
-        raise AssertionError("unreachable")  # the loop returns or raises
+        try:
+            body = await self._retry.call(lambda: self._fetch(params), on=(_Transient,))
+        except _Transient as exc:
+            raise RatesUnavailableError(
+                f"The exchange-rate provider failed {self._retry.attempts} times."
+            ) from exc
+        return self._parse(body, base).ensure_covers(symbols)
 
     async def _fetch(self, params: dict[str, str]) -> bytes:
         try:

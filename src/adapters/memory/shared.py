@@ -91,17 +91,14 @@ class InMemoryEventBus:
             await asyncio.gather(*list(self._pending))
 
     async def _deliver(self, handler: EventHandler, event: DomainEvent) -> None:
-        for attempt in range(self._retry.attempts):
-            try:
-                await handler(event)
-                return
-            except UnavailableError as exc:
-                reason = exc.detail
-                await self._retry.pause(attempt)
-            except Exception as exc:  # a bug in a consumer: no retry will fix it
-                log.exception("event %s failed in %r", event.event_id, handler)
-                reason = f"{type(exc).__name__}: {exc}"
-                break
+        try:
+            await self._retry.call(lambda: handler(event))
+            return
+        except UnavailableError as exc:  # still, after the last try
+            reason = exc.detail
+        except Exception as exc:  # a bug in a consumer: no retry will fix it
+            log.exception("event %s failed in %r", event.event_id, handler)
+            reason = f"{type(exc).__name__}: {exc}"
         body = event_message(event)
         try:
             await self._dead_letters.send(event.name, body, reason)

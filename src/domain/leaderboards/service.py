@@ -103,13 +103,25 @@ class LeaderboardService:
         return (await self.page(key, limit, offset)).entries
 
     async def page(
-        self, key: str, limit: int = 10, offset: int = 0, member: str | None = None
+        self,
+        key: str,
+        limit: int = 10,
+        offset: int = 0,
+        member: str | None = None,
+        reader: Reader | None = None,
     ) -> Page:
-        """One call for "top N plus me": a page of the board, the member's entry, the total."""
+        """One call for "top N plus me": a page of the board, the member's entry, the total.
+        ``reader`` None is the owning domain reading its own board; any other reader reads
+        under the board's visibility (``read_page``)."""
         check_page(limit, offset)
         if member is not None:
             check_member(member)
-        return await self._store.page(await self.board(key), limit, offset, member)
+        board = await self.board(key)
+        if reader is not None and not board.visibility.admits(reader):
+            if reader.user is None:
+                raise BoardSignInRequiredError(key)
+            raise BoardMembersOnlyError(key)
+        return await self._store.page(board, limit, offset, member)
 
     async def read_page(
         self,
@@ -122,15 +134,7 @@ class LeaderboardService:
         """``page`` for a reader from outside the owning domain, under the board's visibility:
         BoardSignInRequiredError for nobody signed in, BoardMembersOnlyError for a signed-in
         reader outside the board's group."""
-        check_page(limit, offset)
-        if member is not None:
-            check_member(member)
-        board = await self.board(key)
-        if not board.visibility.admits(reader):
-            if reader.user is None:
-                raise BoardSignInRequiredError(key)
-            raise BoardMembersOnlyError(key)
-        return await self._store.page(board, limit, offset, member)
+        return await self.page(key, limit, offset, member, reader)
 
     async def rank_of(self, key: str, member: str) -> RankedEntry | None:
         check_member(member)

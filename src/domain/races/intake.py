@@ -101,6 +101,12 @@ class DeviceBatches:
             done.update(i for i, _ in race)
         return done
 
+    async def store_window(self, window: WindowBuffer) -> bool:
+        """Store a window's messages; False when a race could not be stored (the window is
+        then to be read again from its start)."""
+        messages = window.messages
+        return len(await self.store(list(enumerate(messages)))) == len(messages)
+
     async def dead_letter(self, payload: str, reason: str, source: str = AGGREGATE_SOURCE) -> bool:
         """Send one record to the dead letters; False when they are unavailable."""
         try:

@@ -155,7 +155,7 @@ class InsufficientBalanceError(InvalidInputError):
         super().__init__(f"The wallet holds less than the price of {price} coins.")
 
 
-# -- live games: each ``code`` is the wire's error code (docs/trivia-live) ------------------
+# -- live games: each ``code`` is the error code the live-game protocol sends -------------
 
 
 class UnknownGameError(NotFoundError):

@@ -27,7 +27,7 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 from domain.races.errors import PoisonRecordError
-from domain.races.intake import Admitted, DeviceBatches, Undecodable, WindowBuffer
+from domain.races.intake import Admitted, Undecodable, WindowBuffer
 from domain.races.model import decode_message, message_json
 from domain.shared.errors import UnavailableError
 from entrypoints.aws_lambda.archives import archive_lines
@@ -66,7 +66,7 @@ class RaceHandlers:
     ) -> None:
         self._composition = composition
         self._races = composition.races
-        self._batches = DeviceBatches(composition.races, composition.dead_letters)
+        self._batches = composition.race_batches
         self._archive = archive
         self._run = run
 
@@ -87,8 +87,7 @@ class RaceHandlers:
         window = WindowBuffer.from_state(incoming)
         window.add([m for _, m in admitted.messages])
         if event.get("isFinalInvokeForWindow") or window.size > STATE_LIMIT:
-            indexed = list(enumerate(window.messages))
-            if len(self._run(self._batches.store(indexed))) < len(indexed):
+            if not self._run(self._batches.store_window(window)):
                 if not records:
                     raise TransientFailure("the window's flush failed; retry the final invoke")
                 # Keep the window as it came in; this batch is retried from its first record.

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.trivia.intake import TriviaEvents
 from domain.trivia.progress import EXPERIENCE_EARNED, SCORE_RECORDED
 from entrypoints.aws_lambda.environment import Run, correlated, per_environment
 from entrypoints.composition import Composition
@@ -25,7 +24,7 @@ class TriviaHandlers:
     """The trivia consumers of one composition; ``run`` drives a coroutine to the end."""
 
     def __init__(self, composition: Composition, run: Run) -> None:
-        self._events = TriviaEvents(composition.trivia.consumers(), composition.dead_letters)
+        self._events = composition.trivia_events
         self._run = run
 
     def score(self, event: dict[str, Any], context: Any) -> dict[str, int]:

@@ -37,7 +37,7 @@ class ContextApps:
     def app_for(self, path: str) -> ASGIApp:
         segment = path.split("/", 2)[1] if path.startswith("/") else ""
         context = CONTEXT_OF_SEGMENT.get(segment)
-        key = (context,) if context in self._served and len(self._served) > 1 else self._served
+        key = (context,) if context in self._served else self._served
         app = self._apps.get(key)
         if app is None:
             app = self._apps[key] = create_app(self._composition, key)

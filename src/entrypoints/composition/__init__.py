@@ -30,8 +30,10 @@ if TYPE_CHECKING:
     from domain.leaderboards.service import LeaderboardService
     from domain.orders.saga import OrderSaga
     from domain.orders.service import OrderService
+    from domain.races.intake import DeviceBatches
     from domain.races.service import RaceService
     from domain.stocks.service import StockValuationService
+    from domain.trivia.intake import TriviaEvents
     from domain.trivia.service import MarketService, TriviaService
     from entrypoints.composition.orders import OrdersContext
     from entrypoints.composition.trivia import TriviaContext
@@ -152,6 +154,14 @@ class Composition:
         return build_races(self)
 
     @cached_property
+    def race_batches(self) -> DeviceBatches:
+        """The race stream's batches, admitted and stored: what the Kinesis handler and the
+        container's stream consumer both apply."""
+        from domain.races.intake import DeviceBatches
+
+        return DeviceBatches(self.races, self.dead_letters)
+
+    @cached_property
     def race_stream(self) -> StreamProducer | None:
         """The race stream (``RACES_STREAM``); None on the embedded default, where device
         messages are aggregated in-process as they are posted."""
@@ -168,6 +178,14 @@ class Composition:
     @cached_property
     def trivia(self) -> TriviaService:
         return self._trivia.trivia
+
+    @cached_property
+    def trivia_events(self) -> TriviaEvents:
+        """Trivia event messages handled by their consumers: what the SNS handlers and the
+        container's queue consumer both call."""
+        from domain.trivia.intake import TriviaEvents
+
+        return TriviaEvents(self.trivia.consumers(), self.dead_letters)
 
     @cached_property
     def market(self) -> MarketService:

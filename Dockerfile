@@ -16,4 +16,4 @@ HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
 
 # uvicorn handles SIGTERM gracefully: it stops accepting, lets in-flight requests finish (at
 # most 20 s, inside ECS's default 30 s stop timeout), then runs the app's lifespan shutdown.
-CMD ["uvicorn", "entrypoints.container.asgi:app", "--host", "0.0.0.0", "--port", "8000", "--timeout-graceful-shutdown", "20", "--no-access-log", "--ws-max-size", "4096", "--proxy-headers", "--forwarded-allow-ips", "*"]
+CMD ["uvicorn", "entrypoints.container.asgi:app", "--host", "0.0.0.0", "--port", "8000", "--timeout-graceful-shutdown", "20", "--no-access-log", "--ws-max-size", "16384", "--proxy-headers", "--forwarded-allow-ips", "*"]

@@ -98,7 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return _init_aws(settings, args.demo_data)
 
 
-WS_MAX_BYTES = 4096
+WS_MAX_BYTES = 16 * 1024
 
 
 def _serve(settings: Settings, host: str, port: int) -> int:
@@ -111,8 +111,9 @@ def _serve(settings: Settings, host: str, port: int) -> int:
     if composition.dev_identity is not None:
         composition.dev_identity().private_key()  # the shared key file exists from the start
     freeze_startup_heap()
-    # log_config=None keeps the JSON logging configured above. No route reads
-    # what a WebSocket client sends: its frames are capped at 4 KiB (uvicorn's default 16 MiB).
+    # log_config=None keeps the JSON logging configured above. WebSocket frames are capped at
+    # 16 KiB (uvicorn's default 16 MiB): a live-game frame over its 8 KB limit gets an error
+    # message; one beyond the cap closes only that connection.
     uvicorn.run(app, host=host, port=port, log_config=None, ws_max_size=WS_MAX_BYTES)
     return 0
 

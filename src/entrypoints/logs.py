@@ -32,10 +32,25 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, default=str)
 
 
+class QueryStringFilter(logging.Filter):
+    """Drops the query string of every path uvicorn logs: a WebSocket's carries its ticket
+    (``/ws/trivia?ticket=``), and URLs end up in log stores that outlive any ticket."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith("uvicorn") and isinstance(record.args, tuple):
+            record.args = tuple(
+                a.partition("?")[0] if isinstance(a, str) and a.startswith("/") else a
+                for a in record.args
+            )
+        return True
+
+
 def configure_logging(level: str) -> None:
-    """Send every log record, uvicorn's included, as one JSON line to stderr."""
+    """Send every log record, uvicorn's included, as one JSON line to stderr, never with a
+    logged path's query string."""
     handler = logging.StreamHandler()
     handler.setFormatter(JsonFormatter())
+    handler.addFilter(QueryStringFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

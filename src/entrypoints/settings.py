@@ -40,6 +40,8 @@ class Settings:
     auth_issuer: str | None = None
     auth_audience: str | None = None
     auth_dev_key_file: str = "~/.portside/dev-signing-key.pem"
+    live_host_grace_seconds: int = 120
+    live_callback_url: str | None = None
     aws_endpoint_url: str | None = None
     rates_api_url: str | None = None
     rates_cache_ttl_seconds: int = 20
@@ -150,6 +152,10 @@ class Settings:
             auth_issuer=auth["AUTH_ISSUER"],
             auth_audience=auth["AUTH_AUDIENCE"],
             auth_dev_key_file=text("AUTH_DEV_KEY_FILE") or cls.auth_dev_key_file,
+            live_host_grace_seconds=whole(
+                "LIVE_HOST_GRACE_SECONDS", cls.live_host_grace_seconds, 0
+            ),
+            live_callback_url=text("LIVE_CALLBACK_URL"),
             aws_endpoint_url=text("AWS_ENDPOINT_URL"),
             rates_api_url=text("RATES_API_URL"),
             rates_cache_ttl_seconds=ttl,

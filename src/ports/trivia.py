@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Protocol
 
-from domain.trivia.live import AnswerOutcome, LiveGame
+from domain.trivia.live import AnswerOutcome, ChatMessage, Connection, LiveGame
 from domain.trivia.market import Listing
 from domain.trivia.model import Quiz
 from domain.trivia.progress import Progress
@@ -151,6 +152,74 @@ class LiveGameStore(Protocol):
         raises them; UnknownGameError for no such game)."""
         ...
 
-    async def delete(self, game_id: str) -> None:
-        """Remove the game's live state (its final board is kept elsewhere)."""
+    async def listed(self, limit: int, cursor: str | None) -> tuple[list[str], str | None]:
+        """Ids of the stored games, oldest first, at most ``limit``; the cursor continues
+        after the last (None: no more)."""
         ...
+
+    async def delete(self, game_id: str) -> None:
+        """Remove the game's live state and its listing (its final board is kept
+        elsewhere); nothing if it is gone already."""
+        ...
+
+
+class ConnectionRegistry(Protocol):
+    """Live connections: single-use tickets, who holds each connection, and the channels
+    (``global``: every connection; ``game:<id>``: those that joined the game). Entries expire
+    (``expires_at``); reads at ``now`` ignore expired ones, whenever the store deletes them.
+
+    Raises TriviaStoreUnavailableError when the store cannot answer.
+    """
+
+    async def issue_ticket(self, ticket: str, player: str, expires_at: int) -> None: ...
+
+    async def redeem_ticket(self, ticket: str, now: int) -> str | None:
+        """The ticket's player, once: a used, expired or unknown ticket is None."""
+        ...
+
+    async def add(self, connection: Connection) -> None: ...
+
+    async def get(self, connection_id: str, now: int) -> Connection | None: ...
+
+    async def enter(self, connection_id: str, game_id: str, now: int) -> Connection | None:
+        """The connection, now in the game's channel (and out of any other game's)."""
+        ...
+
+    async def remove(self, connection_id: str) -> Connection | None:
+        """Forget the connection (gone); what it was, if known."""
+        ...
+
+    async def members(self, channel: str, now: int) -> list[Connection]:
+        """The connections in ``global`` or ``game:<id>``."""
+        ...
+
+
+class Pusher(Protocol):
+    """Sends frames to live connections, wherever each is held."""
+
+    async def push(self, connections: Sequence[Connection], frame: str) -> list[Connection]:
+        """Deliver (or queue) ``frame`` to each; the connections that are gone for good (the
+        caller removes them). One connection's failure never stops the others'."""
+        ...
+
+
+class ChatLog(Protocol):
+    """Chat history per channel and each player's sending rate.
+
+    Raises TriviaStoreUnavailableError when the store cannot answer.
+    """
+
+    async def allow(self, player: str, now: int, limit: int, window_ms: int) -> bool:
+        """Atomically: whether ``player`` sent fewer than ``limit`` messages in the
+        ``window_ms`` before ``now`` (and if so, count this one)."""
+        ...
+
+    async def append(self, message: ChatMessage, keep: int) -> None:
+        """Add to the channel's history, keeping its last ``keep`` messages."""
+        ...
+
+    async def history(self, channel: str) -> list[ChatMessage]:
+        """The channel's kept messages, oldest first."""
+        ...
+
+    async def forget(self, channel: str) -> None: ...

@@ -53,7 +53,7 @@ def store_factory(request: pytest.FixtureRequest) -> Callable[[], Opened]:
 
     from adapters.redis.trivia import RedisLiveGameStore
 
-    url = f"redis://127.0.0.1:{request.getfixturevalue('redis_server').port}/0"
+    url = request.getfixturevalue("redis_url")  # emptied for this test
 
     def open_redis() -> Opened:
         client = Redis.from_url(url)
@@ -129,7 +129,8 @@ def test_an_answer_is_taken_once_and_never_after_the_deadline(
             await store.record_answer(game.game_id, "bob", 1, True, NOW + 10_000)
         stored = await store.get(game.game_id)
         assert stored is not None
-        assert (stored.scores, stored.state) == ({"ann": 1, "bob": 0}, LiveState.CLOSED)
+        # refused late, but still open: closing (and announcing) it is the clock's
+        assert (stored.scores, stored.state) == ({"ann": 1, "bob": 0}, LiveState.QUESTION)
         assert stored.answered == {(1, "ann")}
 
     using(store_factory, work)
@@ -194,5 +195,28 @@ def test_the_service_plays_a_game_through_the_store(store_factory: Callable[[], 
         await service.forget(game.game_id)
         with pytest.raises(UnknownGameError):
             await service.game(game.game_id)
+
+    using(store_factory, work)
+
+
+def test_running_games_are_listed_by_when_they_were_hosted_until_deleted(
+    store_factory: Callable[[], Opened],
+) -> None:
+    async def work(store: LiveGameStore) -> None:
+        ids = []
+        for offset in range(5):
+            game = a_game("demo-casual", "ann")
+            game.hosted_at = NOW + offset
+            await store.create(game)
+            ids.append(game.game_id)
+        first, cursor = await store.listed(3, None)
+        rest, end = await store.listed(3, cursor)
+        assert (first + rest, end) == (ids, None)
+        await store.delete(ids[1])
+        await store.delete(ids[1])  # nothing if gone already
+        assert await store.listed(10, None) == ([ids[0], *ids[2:]], None)
+        for game_id in ids:
+            await store.delete(game_id)
+        assert await store.listed(10, None) == ([], None)
 
     using(store_factory, work)

@@ -88,7 +88,8 @@ def test_one_answer_per_player_per_question_and_none_after_close_or_deadline() -
         g.answer("bob", 2, "Paris", T0)  # not the open question
     with pytest.raises(QuestionClosedError):
         g.answer("bob", 1, 1, T0 + 10_000)  # at the deadline (server clock)
-    assert g.state is LiveState.CLOSED  # closed by the deadline
+    assert g.state is LiveState.QUESTION  # refused, but closing it is the clock's
+    assert g.expire(T0 + 10_000) == [Reveal(1, 1, None)]
     with pytest.raises(QuestionClosedError):
         g.answer("cy", 1, 1, T0 + 1)
     assert g.scores == {"ann": 0, "bob": 0, "cy": 0}

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from collections import deque
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from decimal import Decimal
 from typing import Protocol, TypeVar
@@ -15,7 +17,7 @@ from domain.trivia.errors import (
     StaleLiveGameError,
     UnknownGameError,
 )
-from domain.trivia.live import AnswerOutcome, LiveGame
+from domain.trivia.live import AnswerOutcome, ChatMessage, Connection, LiveGame
 from domain.trivia.market import Listing, coins
 from domain.trivia.model import (
     LeaderboardPolicy,
@@ -363,6 +365,124 @@ class InMemoryLiveGameStore:
             game.version += 1
             return outcome
 
+    async def listed(self, limit: int, cursor: str | None) -> tuple[list[str], str | None]:
+        with self._lock:
+            ids = list(self._games)  # insertion order: by when they were hosted
+        start = ids.index(cursor) + 1 if cursor in ids else 0
+        page = ids[start : start + limit]
+        return page, page[-1] if start + limit < len(ids) else None
+
     async def delete(self, game_id: str) -> None:
         with self._lock:
             self._games.pop(game_id, None)
+
+
+class InMemoryConnectionRegistry:
+    """ConnectionRegistry of one process (tickets, connections, each game's channel)."""
+
+    def __init__(self) -> None:
+        self._tickets: dict[str, tuple[str, int]] = {}
+        self._connections: dict[str, Connection] = {}
+        self._games: dict[str, dict[str, None]] = {}  # game -> its connections, in order
+
+    async def issue_ticket(self, ticket: str, player: str, expires_at: int) -> None:
+        self._tickets[ticket] = (player, expires_at)
+
+    async def redeem_ticket(self, ticket: str, now: int) -> str | None:
+        for stale in [t for t, (_, expires) in self._tickets.items() if expires <= now]:
+            del self._tickets[stale]  # bounded: tickets live 30 s
+        player, _ = self._tickets.pop(ticket, (None, 0))
+        return player
+
+    async def add(self, connection: Connection) -> None:
+        self._connections[connection.connection_id] = connection
+
+    async def get(self, connection_id: str, now: int) -> Connection | None:
+        connection = self._connections.get(connection_id)
+        return connection if connection is not None and connection.expires_at > now else None
+
+    async def enter(self, connection_id: str, game_id: str, now: int) -> Connection | None:
+        connection = await self.get(connection_id, now)
+        if connection is None:
+            return None
+        self._leave(connection)
+        entered = replace(connection, game_id=game_id)
+        self._connections[connection_id] = entered
+        self._games.setdefault(game_id, {})[connection_id] = None
+        return entered
+
+    async def remove(self, connection_id: str) -> Connection | None:
+        connection = self._connections.pop(connection_id, None)
+        if connection is not None:
+            self._leave(connection)
+        return connection
+
+    async def members(self, channel: str, now: int) -> list[Connection]:
+        if channel == "global":
+            found = list(self._connections.values())
+        else:
+            ids = self._games.get(channel.removeprefix("game:"), {})
+            found = [self._connections[i] for i in ids]
+        return [c for c in found if c.expires_at > now]
+
+    def _leave(self, connection: Connection) -> None:
+        if connection.game_id is not None:
+            members = self._games.get(connection.game_id, {})
+            members.pop(connection.connection_id, None)
+            if not members:
+                self._games.pop(connection.game_id, None)
+
+
+#: Hands a frame to one connection without waiting; False when it cannot take it (gone).
+Sink = Callable[[str], bool]
+
+
+class InProcessPusher:
+    """Pusher to the connections this process holds (the local server's sockets): each
+    registers a sink that queues without waiting, so a slow player never delays the others."""
+
+    def __init__(self) -> None:
+        self._sinks: dict[str, Sink] = {}
+
+    def register(self, connection_id: str, sink: Sink) -> None:
+        self._sinks[connection_id] = sink
+
+    def unregister(self, connection_id: str) -> None:
+        self._sinks.pop(connection_id, None)
+
+    def holds(self, connection_id: str) -> bool:
+        return connection_id in self._sinks
+
+    def deliver(self, connection_id: str, frame: str) -> bool:
+        sink = self._sinks.get(connection_id)
+        return sink is not None and sink(frame)
+
+    async def push(self, connections: Sequence[Connection], frame: str) -> list[Connection]:
+        return [c for c in connections if not self.deliver(c.connection_id, frame)]
+
+
+class InMemoryChatLog:
+    """ChatLog of one process."""
+
+    def __init__(self) -> None:
+        self._history: dict[str, deque[ChatMessage]] = {}
+        self._sent: dict[str, deque[int]] = {}
+
+    async def allow(self, player: str, now: int, limit: int, window_ms: int) -> bool:
+        sent = self._sent.setdefault(player, deque())
+        while sent and sent[0] <= now - window_ms:
+            sent.popleft()
+        if len(sent) >= limit:
+            return False
+        sent.append(now)
+        return True
+
+    async def append(self, message: ChatMessage, keep: int) -> None:
+        history = self._history.setdefault(message.channel, deque(maxlen=keep))
+        history.append(message)
+
+    async def history(self, channel: str) -> list[ChatMessage]:
+        return list(self._history.get(channel, ()))
+
+    async def forget(self, channel: str) -> None:
+        self._history.pop(channel, None)

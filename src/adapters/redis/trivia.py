@@ -9,7 +9,9 @@ the end (never ``KEYS`` or ``SCAN``):
   numbers), ``closes`` (epoch ms), ``live``, ``version``;
 - ``...:answered``: set of ``<number>:<player>``;
 - ``...:scores``, ``...:correct``: hashes player -> points, correct answers;
-- ``...:first``: hash question number -> the player whose correct answer came first.
+- ``...:first``: hash question number -> the player whose correct answer came first;
+
+and the listing of running games, ``trivia:live:games`` (see ``LIVE_INDEX``).
 
 An answer is one script (``_ANSWER``): every check, "one answer per player per question"
 (``SADD``) and, in live mode, "the first correct answer" (the first to reach the script while
@@ -20,13 +22,20 @@ question) bumps the version, so a host action computed before it is read again.
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import json
+import logging
+import secrets
+from collections.abc import Sequence
 from typing import Any
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from adapters.memory.trivia import InProcessPusher
 from adapters.trivia_documents import content_of, quiz_document
+from domain.shared.retry import Backoff
 from domain.trivia.errors import (
     AlreadyAnsweredError,
     GameEndedError,
@@ -38,11 +47,25 @@ from domain.trivia.errors import (
     TriviaStoreUnavailableError,
     UnknownGameError,
 )
-from domain.trivia.live import AnswerOutcome, LiveGame, LiveState, Reveal
+from domain.trivia.live import (
+    AnswerOutcome,
+    ChatMessage,
+    Connection,
+    LiveGame,
+    LiveState,
+    Reveal,
+)
 from domain.trivia.model import Mode
 
+log = logging.getLogger(__name__)
+#: Pauses between attempts to subscribe again to the fan-out channel.
+LISTEN_BACKOFF = Backoff(base=0.1, cap=5.0)
 #: Seconds a game's keys live after its last activity.
 LIVE_TTL_SECONDS = 24 * 3600
+#: The running games, by when they were hosted: one sorted set of ``<ms> <gameId>`` (all
+#: scores 0, read by lex range), outside every game's slot, so it is written beside a game's
+#: keys and never inside its scripts.
+LIVE_INDEX = "trivia:live:games"
 
 _REFRESH = """
 for i = 1, #KEYS do redis.call('EXPIRE', KEYS[i], ARGV[1]) end
@@ -73,11 +96,8 @@ local player, number, now = ARGV[2], ARGV[3], tonumber(ARGV[5])
 if redis.call('HEXISTS', KEYS[3], player) == 0 then return {'not-in-game', ''} end
 if g[2] ~= '1' then return {'not-started', ''} end
 if g[3] ~= '' then return {'paused', ''} end
-if g[1] == 'question' and now >= tonumber(g[5]) then
-  redis.call('HSET', KEYS[1], 'state', 'closed', 'closes', '')
-  redis.call('HINCRBY', KEYS[1], 'version', 1)
-  return {'closed', ''}
-end
+-- past the deadline: refused; closing (and announcing) it is the clock's (expire)
+if g[1] == 'question' and now >= tonumber(g[5]) then return {'closed', ''} end
 local open = false
 for n in string.gmatch(g[4], '[^,]+') do if n == number then open = true end end
 if g[1] ~= 'question' or not open then return {'closed', ''} end
@@ -129,8 +149,12 @@ class RedisLiveGameStore:
         try:
             async with self._redis.pipeline(transaction=True) as pipe:
                 live = "1" if game.mode is Mode.LIVE else "0"
-                gate: dict[Any, Any] = {**_gate(game), "live": live, "version": game.version}
+                listed = f"{game.hosted_at:015d} {game.game_id}"
+                gate: dict[Any, Any] = {
+                    **_gate(game), "live": live, "version": game.version, "listed": listed,
+                }  # fmt: skip
                 pipe.hset(keys[0], mapping=gate)
+                pipe.zadd(LIVE_INDEX, {listed: 0})
                 if game.answered:
                     pipe.sadd(keys[1], *(f"{n}:{p}" for n, p in game.answered))
                 for key, values in ((keys[2], game.scores), (keys[3], game.correct),
@@ -177,6 +201,7 @@ class RedisLiveGameStore:
             {int(n): _text(p) for n, p in first.items()},
             int(fields["paused"]) if fields["paused"] else None,
             int(fields["version"]),
+            doc["hostedAt"],
         )
         return game
 
@@ -225,9 +250,26 @@ class RedisLiveGameStore:
         )
         return AnswerOutcome(number, True, True, reveals)
 
-    async def delete(self, game_id: str) -> None:
+    async def listed(self, limit: int, cursor: str | None) -> tuple[list[str], str | None]:
+        low = "-" if cursor is None else f"({cursor}"
         try:
-            await self._redis.delete(*self._keys(game_id))
+            ids = await self._redis.zrangebylex(LIVE_INDEX, low, "+", 0, limit + 1)
+        except RedisError as exc:
+            raise TriviaStoreUnavailableError("The live-game store is unreachable.") from exc
+        page = [_text(i) for i in ids]
+        more = len(page) > limit
+        page = page[:limit]
+        return [i.partition(" ")[2] for i in page], page[-1] if more else None
+
+    async def delete(self, game_id: str) -> None:
+        keys = self._keys(game_id)
+        try:
+            listed = await self._redis.hget(keys[0], "listed")
+            async with self._redis.pipeline(transaction=False) as pipe:
+                if listed is not None:
+                    pipe.zrem(LIVE_INDEX, listed)
+                pipe.delete(*keys)
+                await pipe.execute()
         except RedisError as exc:
             raise TriviaStoreUnavailableError("The live-game store is unreachable.") from exc
 
@@ -240,6 +282,7 @@ def _gate(game: LiveGame) -> dict[str, str]:
         "questionSeconds": game.question_seconds,
         "players": game.players,
         "roundIndex": game.round_index,
+        "hostedAt": game.hosted_at,
     }
     return {
         "doc": json.dumps(doc, separators=(",", ":")),
@@ -254,3 +297,251 @@ def _gate(game: LiveGame) -> dict[str, str]:
 def _answered(member: Any) -> tuple[int, str]:
     number, _, player = _text(member).partition(":")
     return int(number), player
+
+
+def _unavailable(exc: RedisError) -> TriviaStoreUnavailableError:
+    return TriviaStoreUnavailableError(f"The live-game store is unreachable: {type(exc).__name__}")
+
+
+def _channel_key(channel: str) -> str:
+    """``global`` -> ``trivia:live:global:members``; ``game:G`` -> under G's hash tag, so a
+    game's keys are all deleted by name at its end."""
+    if channel == "global":
+        return "trivia:live:global:members"
+    return f"trivia:live:{{{channel.removeprefix('game:')}}}:members"
+
+
+def _member(connection: Connection) -> str:
+    return json.dumps([connection.connection_id, connection.player, connection.node])
+
+
+class RedisConnectionRegistry:
+    """ConnectionRegistry on Redis: a ticket is a key (``SET NX PX``, redeemed by
+    ``GETDEL``); a connection is a hash with a TTL; a channel is a sorted set of its
+    connections scored by their expiry, so reads skip expired ones and trim them."""
+
+    def __init__(self, redis: Redis) -> None:
+        self._redis = redis
+
+    async def issue_ticket(self, ticket: str, player: str, expires_at: int) -> None:
+        try:
+            await self._redis.set(f"trivia:live:ticket:{ticket}", player, pxat=expires_at, nx=True)
+        except RedisError as exc:
+            raise _unavailable(exc) from exc
+
+    async def redeem_ticket(self, ticket: str, now: int) -> str | None:
+        try:
+            player = await self._redis.getdel(f"trivia:live:ticket:{ticket}")
+        except RedisError as exc:
+            raise _unavailable(exc) from exc
+        return None if player is None else _text(player)  # expired keys are gone (PXAT)
+
+    async def add(self, connection: Connection) -> None:
+        try:
+            async with self._redis.pipeline(transaction=True) as pipe:
+                key = f"trivia:live:conn:{connection.connection_id}"
+                pipe.hset(key, mapping=_connection_fields(connection))
+                pipe.pexpireat(key, connection.expires_at)
+                pipe.zadd(_channel_key("global"), {_member(connection): connection.expires_at})
+                await pipe.execute()
+        except RedisError as exc:
+            raise _unavailable(exc) from exc
+
+    async def get(self, connection_id: str, now: int) -> Connection | None:
+        try:
+            fields = await self._redis.hgetall(f"trivia:live:conn:{connection_id}")
+        except RedisError as exc:
+            raise _unavailable(exc) from exc
+        if not fields:
+            return None
+        connection = _connection_of(connection_id, fields)
+        return connection if connection.expires_at > now else None
+
+    async def enter(self, connection_id: str, game_id: str, now: int) -> Connection | None:
+        connection = await self.get(connection_id, now)
+        if connection is None:
+            return None
+        entered = Connection(
+            connection_id, connection.player, connection.expires_at, connection.node, game_id
+        )
+        try:
+            async with self._redis.pipeline(transaction=True) as pipe:
+                if connection.game_id is not None:
+                    pipe.zrem(_channel_key(f"game:{connection.game_id}"), _member(connection))
+                pipe.hset(f"trivia:live:conn:{connection_id}", "game", game_id)
+                channel = _channel_key(f"game:{game_id}")
+                pipe.zadd(channel, {_member(entered): entered.expires_at})
+                pipe.expire(channel, LIVE_TTL_SECONDS)
+                await pipe.execute()
+        except RedisError as exc:
+            raise _unavailable(exc) from exc
+        return entered
+
+    async def remove(self, connection_id: str) -> Connection | None:
+        key = f"trivia:live:conn:{connection_id}"
+        try:
+            fields = await self._redis.hgetall(key)
+            if not fields:
+                return None
+            connection = _connection_of(connection_id, fields)
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.zrem(_channel_key("global"), _member(connection))
+                if connection.game_id is not None:
+                    pipe.zrem(_channel_key(f"game:{connection.game_id}"), _member(connection))
+                pipe.delete(key)
+                await pipe.execute()
+        except RedisError as exc:
+            raise _unavailable(exc) from exc
+        return connection
+
+    async def members(self, channel: str, now: int) -> list[Connection]:
+        key = _channel_key(channel)
+        try:
+            async with self._redis.pipeline(transaction=False) as pipe:
+                pipe.zremrangebyscore(key, "-inf", now)  # the expired, trimmed as they are met
+                pipe.zrangebyscore(key, f"({now}", "+inf")
+                _, found = await pipe.execute()
+        except RedisError as exc:
+            raise _unavailable(exc) from exc
+        game_id = channel.removeprefix("game:") if channel != "global" else None
+        members = []
+        for raw in found:
+            connection_id, player, node = json.loads(raw)
+            members.append(Connection(connection_id, player, 0, node, game_id))
+        return members
+
+
+def _connection_fields(connection: Connection) -> dict[Any, Any]:
+    return {
+        "player": connection.player,
+        "node": connection.node or "",
+        "game": connection.game_id or "",
+        "expires": str(connection.expires_at),
+    }
+
+
+def _connection_of(connection_id: str, fields: dict[Any, Any]) -> Connection:
+    values = {_text(k): _text(v) for k, v in fields.items()}
+    return Connection(
+        connection_id,
+        values["player"],
+        int(values["expires"]),
+        values["node"] or None,
+        values["game"] or None,
+    )
+
+
+_ALLOW = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tonumber(ARGV[1]) - tonumber(ARGV[3]))
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1
+"""
+
+
+class RedisChatLog:
+    """ChatLog on Redis: a channel's history is a capped list; a player's rate a sorted set
+    of send times, checked and added to by one script."""
+
+    def __init__(self, redis: Redis) -> None:
+        self._redis = redis
+        self._allow = redis.register_script(_ALLOW)
+
+    @staticmethod
+    def _key(channel: str) -> str:
+        if channel == "global":
+            return "trivia:live:global:chat"
+        return f"trivia:live:{{{channel.removeprefix('game:')}}}:chat"
+
+    async def allow(self, player: str, now: int, limit: int, window_ms: int) -> bool:
+        key = f"trivia:live:rate:{hashlib.sha256(player.encode()).hexdigest()[:32]}"
+        try:
+            return bool(
+                await self._allow(keys=[key], args=[now, limit, window_ms, secrets.token_hex(8)])
+            )
+        except RedisError as exc:
+            raise _unavailable(exc) from exc
+
+    async def append(self, message: ChatMessage, keep: int) -> None:
+        key = self._key(message.channel)
+        item = json.dumps([message.sender, message.text, message.at], ensure_ascii=False)
+        try:
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.rpush(key, item)
+                pipe.ltrim(key, -keep, -1)
+                pipe.expire(key, LIVE_TTL_SECONDS)
+                await pipe.execute()
+        except RedisError as exc:
+            raise _unavailable(exc) from exc
+
+    async def history(self, channel: str) -> list[ChatMessage]:
+        try:
+            items = await self._redis.lrange(self._key(channel), 0, -1)
+        except RedisError as exc:
+            raise _unavailable(exc) from exc
+        messages = []
+        for item in items:
+            sender, text, at = json.loads(item)
+            messages.append(ChatMessage(channel, sender, text, at))
+        return messages
+
+    async def forget(self, channel: str) -> None:
+        try:
+            await self._redis.delete(self._key(channel))
+        except RedisError as exc:
+            raise _unavailable(exc) from exc
+
+
+class RedisFanoutPusher:
+    """Pusher for several server processes: a connection this process holds gets the frame
+    directly; the others' through Redis pub/sub, one message per process (its ``node``
+    channel) naming its connections. A process that no longer listens (PUBLISH reaches
+    nobody) has lost its connections: they are reported gone."""
+
+    def __init__(self, redis: Redis, local: InProcessPusher, node: str) -> None:
+        self._redis = redis
+        self._local = local
+        self._node = node
+
+    @staticmethod
+    def _channel(node: str) -> str:
+        return f"trivia:live:node:{node}"
+
+    async def push(self, connections: Sequence[Connection], frame: str) -> list[Connection]:
+        gone: list[Connection] = []
+        elsewhere: dict[str, list[Connection]] = {}
+        for connection in connections:
+            if connection.node in (None, self._node):
+                if not self._local.deliver(connection.connection_id, frame):
+                    gone.append(connection)
+            else:
+                elsewhere.setdefault(connection.node, []).append(connection)
+        for node, held in elsewhere.items():
+            message = json.dumps([[c.connection_id for c in held], frame], ensure_ascii=False)
+            try:
+                receivers = await self._redis.publish(self._channel(node), message)
+            except RedisError:
+                log.warning("live fan-out to node %s failed; its players miss a frame", node)
+                continue
+            if receivers == 0:
+                gone.extend(held)
+        return gone
+
+    async def listen(self) -> None:
+        """Deliver what other processes publish for this one's connections, until
+        cancelled; a lost subscription is made again after a bounded, jittered pause."""
+        failures = 0
+        while True:
+            try:
+                async with self._redis.pubsub(ignore_subscribe_messages=True) as pubsub:
+                    await pubsub.subscribe(self._channel(self._node))
+                    failures = 0
+                    async for message in pubsub.listen():
+                        ids, frame = json.loads(message["data"])
+                        for connection_id in ids:
+                            self._local.deliver(connection_id, frame)
+            except RedisError:
+                log.warning("live fan-out subscription lost; subscribing again")
+                await asyncio.sleep(LISTEN_BACKOFF.delay(failures))
+                failures += 1

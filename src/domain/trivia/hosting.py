@@ -2,10 +2,10 @@
 
 Each host action reads the game, applies the rule (``domain.trivia.live``) and saves it as a
 versioned write, read again and retried when an answer or another action saved first; an
-answer is one atomic step of the store. Every action first closes a question whose deadline
-has passed, so a game on Lambda (no timer) is never behind its clock; a transport that
-announces closes calls ``expire`` first (its reveals are what it announces). What each
-action returns is what its transport sends: to whom is the transport's business.
+answer is one atomic step of the store. A question past its deadline refuses answers but is
+closed only by ``expire``, whose caller announces the reveals (``domain.trivia.sessions``
+calls it before every action and from its sweep). What each action returns is what its
+transport sends: to whom is the transport's business.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ class LiveGameService:
         quiz = await self._quizzes.get(quiz_id)
         if quiz is None:
             raise QuizNotFoundError(quiz_id)
-        game = LiveGame.hosted(new_game_id(), quiz, by, question_seconds)
+        game = LiveGame.hosted(new_game_id(), quiz, by, question_seconds, self.now())
         await self._games.create(game)
         return game
 
@@ -70,13 +70,13 @@ class LiveGameService:
             raise UnknownGameError(game_id)
         return game
 
-    async def join(self, player: str, game_id: str) -> LiveGame:
-        """Join (or rejoin, or the host coming back): the game as it now stands."""
+    async def join(self, player: str, game_id: str) -> tuple[LiveGame, bool]:
+        """Join (or rejoin, or the host coming back): the game as it now stands, and whether
+        the host's coming back resumed it."""
         now = self.now()
 
-        def join(game: LiveGame) -> LiveGame:
-            game.join(player, now)
-            return game
+        def join(game: LiveGame) -> tuple[LiveGame, bool]:
+            return game, game.join(player, now)
 
         return await self._act(game_id, join)
 
@@ -95,9 +95,10 @@ class LiveGameService:
         return await self._act(game_id, lambda game: game.close(by))
 
     async def expire(self, game_id: str) -> list[Reveal] | None:
-        """Close the open question(s) past their deadline (the timer's, or the sweep's)."""
+        """Close the open question(s) past their deadline (the timer's, or the sweep's): the
+        reveals, to the one caller whose save closed them; None (nothing saved) else."""
         now = self.now()
-        return await self._act(game_id, lambda game: game.expire(now), expire_first=False)
+        return await self._act(game_id, lambda game: game.expire(now), unless=None)
 
     async def scoreboard(self, by: str, game_id: str) -> list[Standing]:
         return await self._act(game_id, lambda game: game.scoreboard(by))
@@ -110,6 +111,12 @@ class LiveGameService:
     async def forget(self, game_id: str) -> None:
         await self._games.delete(game_id)
 
+    async def listed(self, limit: int, cursor: str | None) -> tuple[list[LiveGame], str | None]:
+        """Games not yet over, oldest first, a page at a time."""
+        ids, after = await self._games.listed(limit, cursor)
+        found = [await self._games.get(game_id) for game_id in ids]
+        return [game for game in found if game is not None], after
+
     async def answer(
         self, player: str, game_id: str, number: int, response: int | str
     ) -> AnswerOutcome:
@@ -120,13 +127,15 @@ class LiveGameService:
         return await self._games.record_answer(game_id, player, number, correct, self.now())
 
     async def _act(
-        self, game_id: str, action: Callable[[LiveGame], T], *, expire_first: bool = True
+        self, game_id: str, action: Callable[[LiveGame], T], *, unless: object = ...
     ) -> T:
+        """Apply ``action`` and save it, read again and retried when another save came
+        first; a result equal to ``unless`` changed nothing and is not saved."""
         for attempt in range(SAVE_RETRY.attempts):
             game = await self.game(game_id)
-            if expire_first:
-                game.expire(self.now())
             result = action(game)
+            if result is unless:
+                return result
             try:
                 await self._games.save(game)
                 return result

@@ -71,6 +71,26 @@ class Standing:
 
 
 @dataclass(frozen=True, slots=True)
+class Connection:
+    """A player's open live connection: ``node`` names the server process holding it (None
+    behind a gateway that pushes to any connection), ``game_id`` the game it joined."""
+
+    connection_id: str
+    player: str
+    expires_at: int
+    node: str | None = None
+    game_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChatMessage:
+    channel: str
+    sender: str
+    text: str
+    at: int
+
+
+@dataclass(frozen=True, slots=True)
 class AnswerOutcome:
     """What one accepted answer did: in live mode, a first correct answer closes the
     question (``reveals`` then holds its answer)."""
@@ -126,6 +146,7 @@ class LiveGame:
     paused_at: int | None = None
     #: Bumped by every save of the store: host actions are versioned writes.
     version: int = 0
+    hosted_at: int = 0
 
     @classmethod
     def hosted(
@@ -134,6 +155,7 @@ class LiveGame:
         quiz: Quiz,
         by: str,
         question_seconds: int = QUESTION_SECONDS,
+        now: int = 0,
     ) -> LiveGame:
         """A new game of ``quiz`` hosted by ``by``, who must own it; the game keeps a copy."""
         if by != quiz.owner:
@@ -146,7 +168,7 @@ class LiveGame:
             raise InvalidQuizError(
                 f"questionSeconds: {MIN_QUESTION_SECONDS}..{MAX_QUESTION_SECONDS}"
             )
-        return cls(game_id, quiz.quiz_id, by, quiz.content, question_seconds)
+        return cls(game_id, quiz.quiz_id, by, quiz.content, question_seconds, hosted_at=now)
 
     @property
     def mode(self) -> Mode:
@@ -158,17 +180,17 @@ class LiveGame:
 
     # -- people -----------------------------------------------------------------------------
 
-    def join(self, player: str, now: int) -> None:
+    def join(self, player: str, now: int) -> bool:
         """A player joins (or rejoins: nothing of theirs is lost); the host joining is the
-        host coming back, which resumes a paused game."""
+        host coming back, which resumes a paused game (then True)."""
         self._not_ended()
         if player == self.host:
-            self._resume(now)
-            return
+            return self._resume(now)
         if player not in self.scores:
             self.players.append(player)
             self.scores[player] = 0
             self.correct[player] = 0
+        return False
 
     def host_left(self, now: int) -> None:
         if self.state is not LiveState.ENDED and self.paused_at is None:
@@ -178,12 +200,13 @@ class LiveGame:
         """Whether the host has been gone longer than the grace (the game is then ended)."""
         return self.paused_at is not None and now - self.paused_at >= grace_seconds * 1000
 
-    def _resume(self, now: int) -> None:
+    def _resume(self, now: int) -> bool:
         if self.paused_at is None:
-            return
+            return False
         if self.closes_at is not None and self.state is LiveState.QUESTION:
             self.closes_at += now - self.paused_at  # the deadline stood still meanwhile
         self.paused_at = None
+        return True
 
     # -- the host's actions -----------------------------------------------------------------
 
@@ -266,8 +289,10 @@ class LiveGame:
             raise GameNotStartedError("The game has not started.")
         if self.paused_at is not None:
             raise LiveNotAllowedError("The game is paused until the host is back.")
-        self.expire(now)
-        if self.state is not LiveState.QUESTION or number not in self.open_numbers:
+        # Past the deadline: refused, the question still open; closing (and announcing) it
+        # is the clock's (``expire``).
+        late = self.closes_at is not None and now >= self.closes_at
+        if late or self.state is not LiveState.QUESTION or number not in self.open_numbers:
             raise QuestionClosedError(f"Question {number} is not open.")
         if (number, player) in self.answered:
             raise AlreadyAnsweredError(f"Question {number} is answered already.")

@@ -117,29 +117,36 @@ class ScoreRecorded:
 
 @dataclass(frozen=True, slots=True)
 class ExperienceEarned:
-    """Experience from a recorded play, credited to the player and (a royalty) the author."""
+    """Experience (and wins) from a recorded play or a live game, credited to the player
+    and, for a single-player play, the same experience to the author as a royalty
+    (``author`` None: a live game, which pays none)."""
 
     quiz_id: str
     player: str
-    author: str
+    author: str | None
     experience: int
     achieved_at: int  # epoch ms
+    wins: int = 0
 
     def payload(self) -> dict[str, Any]:
-        return {
+        payload: dict[str, Any] = {
             "quizId": self.quiz_id,
             "player": self.player,
-            "author": self.author,
             "experience": self.experience,
             "achievedAt": self.achieved_at,
+            "wins": self.wins,
         }
+        if self.author is not None:
+            payload["author"] = self.author
+        return payload
 
     @classmethod
     def of(cls, payload: Mapping[str, Any]) -> ExperienceEarned:
         return cls(
             _name(payload, "quizId"),
             _name(payload, "player"),
-            _name(payload, "author"),
+            None if payload.get("author") is None else _name(payload, "author"),
             _count(payload, "experience", MAX_QUESTIONS),
             _count(payload, "achievedAt", _MAX_MILLIS),
+            _count(payload, "wins", 1) if "wins" in payload else 0,
         )

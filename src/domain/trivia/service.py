@@ -9,10 +9,19 @@ import json
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
+from datetime import timedelta
 from decimal import Decimal
 
 from domain.leaderboards.errors import BoardExistsError, BoardNotFoundError
-from domain.leaderboards.model import MEMBER_KEY, Access, Page, Policy, RankedEntry, Visibility
+from domain.leaderboards.model import (
+    MEMBER_KEY,
+    Access,
+    Page,
+    Policy,
+    RankedEntry,
+    Reader,
+    Visibility,
+)
 from domain.leaderboards.service import LeaderboardService, Submission
 from domain.shared.events import DomainEvent
 from domain.shared.idempotency import digest, run_once
@@ -29,7 +38,9 @@ from domain.trivia.errors import (
     QuizListedError,
     QuizNotFoundError,
     ResaleNotAllowedError,
+    UnknownGameError,
 )
+from domain.trivia.live import LiveGame, Standing
 from domain.trivia.market import (
     GRANT,
     Grant,
@@ -62,6 +73,9 @@ from ports.trivia import Marketplace, PlayLog, ProgressStore, QuizStore, WalletS
 GAMES_PAGE = 20
 MARKET_PAGE = 20
 BOARD_TOP = 10
+#: A live game's final board: every player of a big game fits in one page.
+LIVE_RESULTS_TOP = 100
+LIVE_BOARD_KEPT = timedelta(days=7)
 #: A quiz's board is read by signed-in players, through the trivia API.
 QUIZ_BOARD_READERS = Visibility(Access.SIGNED_IN)
 
@@ -85,6 +99,18 @@ def _as_player(ranked: RankedEntry) -> RankedEntry:
     if name is None:
         return ranked
     return replace(ranked, entry=replace(ranked.entry, member=name, display={}))
+
+
+def _players_page(page: Page) -> Page:
+    return replace(
+        page,
+        entries=[_as_player(e) for e in page.entries],
+        me=None if page.me is None else _as_player(page.me),
+    )
+
+
+def live_board_key(game_id: str) -> str:
+    return f"trivia-live-{game_id}"
 
 
 async def owned_quiz(quizzes: QuizStore, owner: str, quiz_id: str) -> Quiz:
@@ -237,13 +263,61 @@ class TriviaService:
         await self._boards.submit(key, Submission(member, score.score, display, achieved))
 
     async def record_experience(self, event: DomainEvent) -> None:
-        """Credit the player's experience, and the same to the author as a royalty, each once
-        per event. InvalidEventError for a payload that is not an experience event."""
+        """Credit the player's experience and wins, and for a single-player play the same
+        experience to the author as a royalty, each once per event. InvalidEventError for a
+        payload that is not an experience event."""
         earned = ExperienceEarned.of(event.payload)
-        await self._progress.credit(event.event_id, earned.player, earned.experience, 0)
-        await self._progress.credit(event.event_id, earned.author, earned.experience, 0)
+        await self._progress.credit(event.event_id, earned.player, earned.experience, earned.wins)
+        if earned.author is not None:
+            await self._progress.credit(event.event_id, earned.author, earned.experience, 0)
+
+    async def record_live_game(
+        self, game: LiveGame, standings: Sequence[Standing], winners: Sequence[str]
+    ) -> None:
+        """A live game's end: its final board (``trivia-live-<gameId>``, readable by its
+        players for a week) and each player's experience and win as an experience event
+        with the id ``live:<gameId>:<player>``, so a repeated end credits nobody twice. No
+        royalty: the host played the author's part."""
+        if not standings:
+            return
+        key = live_board_key(game.game_id)
+        now = self._clock.now()
+        # BoardExistsError: an earlier try made the board (with another expiry); it stands.
+        with contextlib.suppress(BoardExistsError):
+            await self._boards.create_board(
+                key, Policy.BEST, now + LIVE_BOARD_KEPT, Visibility.members_of(key)
+            )
+        submissions = []
+        for standing in standings:
+            member, display = board_member(standing.player)
+            submissions.append(Submission(member, standing.score, display, now))
+        await self._boards.submit_many(key, submissions)
+        at, won = to_millis(now), set(winners)
+        for standing in standings:
+            earned = ExperienceEarned(
+                game.quiz_id, standing.player, None, game.correct.get(standing.player, 0), at,
+                wins=1 if standing.player in won else 0,
+            )  # fmt: skip
+            await self._events.publish(
+                DomainEvent(
+                    f"live:{game.game_id}:{standing.player}", EXPERIENCE_EARNED, earned.payload()
+                )
+            )
 
     # -- reads ------------------------------------------------------------------------------
+
+    async def live_results(self, game_id: str, me: str) -> Page:
+        """A finished live game's final board, for its players only (BoardMembersOnlyError
+        for anyone else; UnknownGameError while it is running or after its week)."""
+        key = live_board_key(game_id)
+        member = board_member(me)[0]
+        try:
+            mine = await self._boards.rank_of(key, member)
+            reader = Reader(me, frozenset({key}) if mine is not None else frozenset())
+            page = await self._boards.read_page(key, reader, LIVE_RESULTS_TOP, 0, member)
+        except BoardNotFoundError:
+            raise UnknownGameError(game_id) from None
+        return _players_page(page)
 
     async def leaderboard(self, quiz_id: str, me: str) -> Page:
         """The quiz's top 10 and the caller's own entry."""
@@ -252,11 +326,7 @@ class TriviaService:
             page = await self._boards.page(board_key(quiz_id), BOARD_TOP, 0, board_member(me)[0])
         except BoardNotFoundError:
             return Page(board_key(quiz_id), [], None, 0)  # nobody recorded yet
-        return replace(
-            page,
-            entries=[_as_player(e) for e in page.entries],
-            me=None if page.me is None else _as_player(page.me),
-        )
+        return _players_page(page)
 
     async def progress(self, username: str) -> Progress:
         return await self._progress.get(username)

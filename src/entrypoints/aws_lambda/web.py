@@ -40,7 +40,7 @@ class ContextApps:
         key = (context,) if context in self._served else self._served
         app = self._apps.get(key)
         if app is None:
-            app = self._apps[key] = create_app(self._composition, key)
+            app = self._apps[key] = create_app(self._composition, key, sockets=False)
             freeze_startup_heap()  # what this build made lives as long as the process
         return app
 

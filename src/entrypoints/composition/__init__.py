@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from domain.trivia.intake import TriviaEvents
     from domain.trivia.service import MarketService, TriviaService
     from entrypoints.composition.orders import OrdersContext
-    from entrypoints.composition.trivia import TriviaContext
+    from entrypoints.composition.trivia import LiveContext, TriviaContext
     from ports.leaderboards import LeaderboardStore
     from ports.orders import PaymentGateway, SagaOrchestrator
     from ports.races import StreamProducer
@@ -170,14 +170,29 @@ class Composition:
         return build_stream_producer(self)
 
     @cached_property
-    def _trivia(self) -> TriviaContext:
+    def trivia_context(self) -> TriviaContext:
         from entrypoints.composition.trivia import build_trivia
 
         return build_trivia(self)
 
     @cached_property
+    def live(self) -> LiveContext:
+        """Live games for a process that holds its players' sockets (the local server, the
+        container)."""
+        from entrypoints.composition.trivia import build_live
+
+        return build_live(self, sockets=True)
+
+    @cached_property
+    def live_on_gateway(self) -> LiveContext:
+        """Live games whose sockets API Gateway holds (the Lambda handlers)."""
+        from entrypoints.composition.trivia import build_live
+
+        return build_live(self, sockets=False)
+
+    @cached_property
     def trivia(self) -> TriviaService:
-        return self._trivia.trivia
+        return self.trivia_context.trivia
 
     @cached_property
     def trivia_events(self) -> TriviaEvents:
@@ -190,18 +205,18 @@ class Composition:
     @cached_property
     def market(self) -> MarketService:
         """Wallets and the quiz marketplace."""
-        return self._trivia.market
+        return self.trivia_context.market
 
     @cached_property
     def tokens(self) -> TokenVerifier:
         """Verifies the trivia routes' bearer tokens (the JWKS of ``AUTH_JWKS_URL``, else the
         embedded development identity provider)."""
-        return self._trivia.tokens
+        return self.trivia_context.tokens
 
     @cached_property
     def dev_identity(self) -> Callable[[], DevIdentityProvider] | None:
         """The development identity provider, built on first use; None beside a real one."""
-        return self._trivia.dev_identity
+        return self.trivia_context.dev_identity
 
 
 def compose(settings: Settings | None = None, overrides: Overrides | None = None) -> Composition:

@@ -4,24 +4,41 @@ read), else in memory with the demo quizzes and the shared leaderboards;
 ``TRIVIA_TOPIC_ARN`` -> events on SNS for the Lambda or container consumers, else an
 in-process bus whose subscribers are the service's own consumers; ``AUTH_JWKS_URL`` (with
 ``AUTH_ISSUER`` and ``AUTH_AUDIENCE``) -> tokens of that issuer, else the embedded
-development identity provider (its key in ``AUTH_DEV_KEY_FILE``)."""
+development identity provider (its key in ``AUTH_DEV_KEY_FILE``). Live games (``build_live``):
+``REDIS_URL`` -> Redis, else ``TRIVIA_TABLE`` -> DynamoDB, else in memory;
+``LIVE_HOST_GRACE_SECONDS``; ``LIVE_CALLBACK_URL`` (API Gateway's Management API, Lambda)."""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+import secrets
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from domain.trivia.hosting import LiveGameService
 from domain.trivia.service import MarketService, TriviaService
+from domain.trivia.sessions import LiveSessions
 from entrypoints.composition.leaderboards import boards_in_table
 from entrypoints.composition.shared import Backend, backend, event_publisher
 from entrypoints.settings import ConfigurationError, Settings
 from ports.shared import EventPublisher, QueueReader
-from ports.trivia import Marketplace, PlayLog, ProgressStore, QuizStore, TokenVerifier, WalletStore
+from ports.trivia import (
+    ChatLog,
+    ConnectionRegistry,
+    LiveGameStore,
+    Marketplace,
+    PlayLog,
+    ProgressStore,
+    Pusher,
+    QuizStore,
+    TokenVerifier,
+    WalletStore,
+)
 
 if TYPE_CHECKING:
     from adapters.jwt.trivia import DevIdentityProvider
+    from adapters.memory.trivia import InProcessPusher
     from entrypoints.composition import Composition
 
 READS = (
@@ -31,6 +48,9 @@ READS = (
     "auth_issuer",
     "auth_audience",
     "auth_dev_key_file",
+    "redis_url",
+    "live_host_grace_seconds",
+    "live_callback_url",
 )
 
 
@@ -40,6 +60,7 @@ class TriviaContext:
     market: MarketService
     tokens: TokenVerifier
     dev_identity: Callable[[], DevIdentityProvider] | None
+    quizzes: QuizStore
 
 
 def build_trivia(root: Composition) -> TriviaContext:
@@ -95,9 +116,8 @@ def build_trivia(root: Composition) -> TriviaContext:
         for name, consumer in trivia.consumers().items():
             bus.subscribe(name, consumer)
     tokens, dev = _identity(root)
-    return TriviaContext(
-        trivia, MarketService(quizzes, wallets, market, root.idempotency, root.clock), tokens, dev
-    )
+    market_service = MarketService(quizzes, wallets, market, root.idempotency, root.clock)
+    return TriviaContext(trivia, market_service, tokens, dev, quizzes)
 
 
 class _FirstUseTokenVerifier:
@@ -156,3 +176,78 @@ def event_queue(root: Composition, queue_url: str) -> QueueReader:
     from adapters.sqs.shared import SQSQueueReader
 
     return SQSQueueReader(root.clients.sqs(), queue_url)
+
+
+@dataclass(frozen=True, slots=True)
+class LiveContext:
+    """The live games' protocol, and what a server process holding sockets needs: its own
+    connections' pusher, its ``node`` name, and the background work to run while serving
+    (the fan-out listener with ``REDIS_URL``)."""
+
+    sessions: LiveSessions
+    local: InProcessPusher | None
+    node: str | None
+    background: tuple[Callable[[], Coroutine[Any, Any, None]], ...]
+
+
+def build_live(root: Composition, *, sockets: bool) -> LiveContext:
+    """Live state: ``REDIS_URL`` -> Redis (fastest, and it fans out between processes),
+    else ``TRIVIA_TABLE`` -> DynamoDB, else in memory. ``sockets``: this process holds the
+    connections (the local server, the container); else the gateway does (Lambda), whose
+    Management API at ``LIVE_CALLBACK_URL`` pushes."""
+    settings = root.settings
+    games: LiveGameStore
+    connections: ConnectionRegistry
+    chat: ChatLog
+    pusher: Pusher
+    from adapters.memory.trivia import InProcessPusher
+
+    local = InProcessPusher() if sockets else None
+    node = secrets.token_hex(8) if sockets else None
+    background: list[Callable[[], Coroutine[Any, Any, None]]] = []
+    chosen = backend(None if settings.redis_url else settings.trivia_table, settings, redis=True)
+    if chosen is Backend.REDIS:
+        from adapters.redis.trivia import (
+            RedisChatLog,
+            RedisConnectionRegistry,
+            RedisFanoutPusher,
+            RedisLiveGameStore,
+        )
+
+        redis = root.redis(holds_data=True)
+        games, connections, chat = (
+            RedisLiveGameStore(redis), RedisConnectionRegistry(redis), RedisChatLog(redis),
+        )  # fmt: skip
+        if local is not None and node is not None:
+            fanout = RedisFanoutPusher(redis, local, node)
+            pusher = fanout
+            background.append(fanout.listen)
+    elif chosen is Backend.AWS:
+        raise ConfigurationError(
+            "Live games on DynamoDB (TRIVIA_TABLE without REDIS_URL) are not built yet; "
+            "set REDIS_URL."
+        )
+    else:
+        from adapters.memory.trivia import (
+            InMemoryChatLog,
+            InMemoryConnectionRegistry,
+            InMemoryLiveGameStore,
+        )
+
+        if not sockets:
+            raise ConfigurationError(
+                "Live games need REDIS_URL or TRIVIA_TABLE here: each Lambda invocation may be "
+                "another process, so in-memory live state would be lost between them."
+            )
+        games, connections, chat = (
+            InMemoryLiveGameStore(), InMemoryConnectionRegistry(), InMemoryChatLog(),
+        )  # fmt: skip
+    if local is not None and not background:
+        pusher = local
+    elif local is None:
+        raise ConfigurationError("The Management API pusher is not built yet.")
+    service = LiveGameService(games, root.trivia_context.quizzes, root.clock)
+    sessions = LiveSessions(
+        service, root.trivia, connections, pusher, chat, settings.live_host_grace_seconds
+    )
+    return LiveContext(sessions, local, node, tuple(background))

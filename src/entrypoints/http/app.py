@@ -26,9 +26,12 @@ from entrypoints.logs import request_id
 
 if TYPE_CHECKING:
     from domain.races.service import RaceService
+    from domain.trivia.sessions import LiveSessions
 
 READINESS_TIMEOUT_SECONDS = 2.0
 SWEEP_SECONDS = 5.0
+#: How late a live question may close after its deadline (answers are refused on time).
+LIVE_SWEEP_SECONDS = 0.2
 #: Swagger UI's files, served by the app from a package (no CDN: /docs works offline).
 DOCS_ASSETS = "/docs/assets"
 DOCS_PACKAGE = ("fastapi_offline", "static")
@@ -91,6 +94,8 @@ CONTEXT_OF_SEGMENT = {
     "wallet": "trivia",
     "marketplace": "trivia",
     ".well-known": "trivia",
+    "live": "trivia",
+    "live-games": "trivia",
 }
 
 
@@ -105,10 +110,25 @@ async def _sweep_races(races: RaceService) -> None:
             log.exception("race sweep failed")
 
 
-def create_app(composition: Composition, contexts: Collection[str] = CONTEXTS) -> FastAPI:
+async def _sweep_live(sessions: LiveSessions) -> None:
+    """Close live questions at their deadline and end games whose host is gone (the local
+    timer standing in for the scheduled sweep handler on Lambda)."""
+    while True:
+        await asyncio.sleep(LIVE_SWEEP_SECONDS)
+        try:
+            await sessions.sweep()
+        except Exception:  # a failed sweep is retried on the next tick
+            log.exception("live game sweep failed")
+
+
+def create_app(
+    composition: Composition, contexts: Collection[str] = CONTEXTS, *, sockets: bool = True
+) -> FastAPI:
     """The HTTP app serving the routes of ``contexts`` (every context by default), built on
-    ``composition``, which builds (and imports) only those contexts. The app's lifespan
-    closes the composition's clients."""
+    ``composition``, which builds (and imports) only those contexts. ``sockets``: the process
+    holds its own WebSocket connections (the local server and the container, not Lambda,
+    where API Gateway holds them and the lifespan does not run). The app's lifespan runs the
+    timers and closes the composition's clients."""
     unknown = set(contexts) - set(CONTEXTS)
     if unknown:
         raise ValueError(f"unknown contexts {sorted(unknown)}; known: {', '.join(CONTEXTS)}")
@@ -119,12 +139,17 @@ def create_app(composition: Composition, contexts: Collection[str] = CONTEXTS) -
             # Sagas a crash left half-done (idle for a minute, so not another replica's live
             # ones) are resumed before serving.
             await composition.orders.recover()
-        sweeper = (
-            asyncio.create_task(_sweep_races(composition.races)) if "races" in contexts else None
-        )
+        timers = []
+        if "races" in contexts:
+            timers.append(asyncio.create_task(_sweep_races(composition.races)))
+        if "trivia" in contexts and sockets:
+            live = composition.live
+            timers.append(asyncio.create_task(_sweep_live(live.sessions)))
+            timers += [asyncio.create_task(work()) for work in live.background]
         yield
-        if sweeper is not None:
-            sweeper.cancel()
+        for timer in timers:
+            timer.cancel()
+        await asyncio.gather(*timers, return_exceptions=True)
         await composition.aclose()
 
     app = FastAPI(
@@ -173,47 +198,50 @@ def create_app(composition: Composition, contexts: Collection[str] = CONTEXTS) -
 
     for name in CONTEXTS:
         if name in contexts:
-            _ROUTES[name](app, composition)
+            _ROUTES[name](app, composition, sockets)
     return app
 
 
 # Each context's routers, imported only when its routes are served.
 
 
-def _stocks(app: FastAPI, composition: Composition) -> None:
+def _stocks(app: FastAPI, composition: Composition, _: bool) -> None:
     from entrypoints.http.stocks import stocks_router
 
     app.include_router(stocks_router(composition.stocks))
 
 
-def _leaderboards(app: FastAPI, composition: Composition) -> None:
+def _leaderboards(app: FastAPI, composition: Composition, _: bool) -> None:
     from entrypoints.http.leaderboards import leaderboards_router
 
     app.include_router(leaderboards_router(composition.leaderboards))
 
 
-def _orders(app: FastAPI, composition: Composition) -> None:
+def _orders(app: FastAPI, composition: Composition, _: bool) -> None:
     from entrypoints.http.orders import orders_router
 
     app.include_router(orders_router(composition.orders))
 
 
-def _races(app: FastAPI, composition: Composition) -> None:
+def _races(app: FastAPI, composition: Composition, _: bool) -> None:
     from entrypoints.http.races import races_router
 
     app.include_router(races_router(composition.races, composition.race_stream))
 
 
-def _trivia(app: FastAPI, composition: Composition) -> None:
+def _trivia(app: FastAPI, composition: Composition, sockets: bool) -> None:
+    from entrypoints.http.live import live_router
     from entrypoints.http.trivia import identity_router, trivia_router
 
     app.include_router(trivia_router(composition.trivia, composition.market, composition.tokens))
+    live = (lambda: composition.live) if sockets else (lambda: composition.live_on_gateway)
+    app.include_router(live_router(live, composition.trivia, composition.tokens, sockets=sockets))
     dev = composition.dev_identity
     if dev is not None:
         app.include_router(identity_router(lambda: dev().jwks()))
 
 
-_ROUTES: dict[str, Callable[[FastAPI, Composition], None]] = {
+_ROUTES: dict[str, Callable[[FastAPI, Composition, bool], None]] = {
     "stocks": _stocks,
     "leaderboards": _leaderboards,
     "orders": _orders,

@@ -3,7 +3,7 @@ token says, never a body, path or query field."""
 
 # No ``from __future__ import annotations``: FastAPI must see the route-local ``Player``
 # dependency type itself, not its name.
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
@@ -71,11 +71,8 @@ bearer = HTTPBearer(
 )
 
 
-def trivia_router(
-    service: TriviaService, market: MarketService, tokens: TokenVerifier
-) -> APIRouter:
-    """The trivia routes, each for a verified bearer token's player."""
-    router = APIRouter(tags=["trivia"], route_class=EdgeRoute, responses=problems(401, 503))
+def player_dependency(tokens: TokenVerifier) -> Callable[..., Awaitable[str]]:
+    """The dependency naming a request's player: who its bearer token says."""
 
     async def player(
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
@@ -84,7 +81,15 @@ def trivia_router(
             raise InvalidTokenError("A bearer token is required (Authorization: Bearer <JWT>).")
         return await tokens.verify(credentials.credentials)
 
-    Player = Annotated[str, Depends(player)]
+    return player
+
+
+def trivia_router(
+    service: TriviaService, market: MarketService, tokens: TokenVerifier
+) -> APIRouter:
+    """The trivia routes, each for a verified bearer token's player."""
+    router = APIRouter(tags=["trivia"], route_class=EdgeRoute, responses=problems(401, 503))
+    Player = Annotated[str, Depends(player_dependency(tokens))]
 
     @router.post(
         "/quizzes",

@@ -1,5 +1,5 @@
 """The ``portside`` command: ``serve``, ``init-aws``, ``orders recover``, ``consume races``,
-``consume trivia``, ``simulate-race``, ``dev-token``."""
+``consume trivia``, ``simulate-race``, ``trivia players``, ``dev-token``."""
 
 from __future__ import annotations
 
@@ -70,6 +70,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     simulate.add_argument("--duplicates", type=float, default=0.0, help="a fraction, 0..1")
     simulate.add_argument("--partition-key", choices=("race", "random"), default="race")
 
+    trivia_tools = commands.add_parser("trivia", help="trivia tools")
+    trivia_commands = trivia_tools.add_subparsers(dest="trivia_command", required=True)
+    players = trivia_commands.add_parser(
+        "players", help="simulated players of a live game over WebSockets (development tokens)"
+    )
+    players.add_argument("--url", default="http://127.0.0.1:8000")
+    players.add_argument("--players", type=int, default=10)
+    which = players.add_mutually_exclusive_group(required=True)
+    which.add_argument("--game", help="join this running game")
+    which.add_argument("--host", metavar="QUIZ_ID", help="host this quiz and drive the game")
+    players.add_argument("--host-user", default="host", help="the quiz's owner (default: host)")
+    players.add_argument("--question-seconds", type=int, default=30)
+    players.add_argument("--seed", type=int, default=1)
+
     token = commands.add_parser(
         "dev-token", help="print a development token of the embedded identity provider"
     )
@@ -92,6 +106,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _simulate_race(settings, args)
         if args.command == "dev-token":
             return _dev_token(settings, args.user)
+        if args.command == "trivia":
+            return _trivia_players(settings, args)
     except ConfigurationError as exc:
         print(f"portside: configuration error: {exc}", file=sys.stderr)
         return 2
@@ -124,6 +140,33 @@ def _dev_token(settings: Settings, user: str) -> int:
     if not user.strip() or len(user) > 128 or not user.isprintable():
         raise ConfigurationError("--user must name a user (1 to 128 printable characters)")
     print(dev_identity(settings).issue(user.strip()))
+    return 0
+
+
+def _trivia_players(settings: Settings, args: argparse.Namespace) -> int:
+    import asyncio
+    import json
+
+    from entrypoints.composition.trivia import dev_identity
+    from entrypoints.live_players import run_players
+
+    if not 1 <= args.players <= 10_000:
+        raise ConfigurationError("--players must be 1 to 10000")
+    identity = dev_identity(settings)
+    summary = asyncio.run(
+        run_players(
+            args.url,
+            args.players,
+            identity.issue,
+            game_id=args.game,
+            host_quiz=args.host,
+            host_user=args.host_user,
+            question_seconds=args.question_seconds,
+            seed=args.seed,
+            show_progress=sys.stderr.isatty(),
+        )
+    )
+    print(json.dumps(summary, indent=2))
     return 0
 
 

@@ -185,6 +185,7 @@ class LiveContext:
     (the fan-out listener with ``REDIS_URL``)."""
 
     sessions: LiveSessions
+    games: LiveGameService
     local: InProcessPusher | None
     node: str | None
     background: tuple[Callable[[], Coroutine[Any, Any, None]], ...]
@@ -250,4 +251,4 @@ def build_live(root: Composition, *, sockets: bool) -> LiveContext:
     sessions = LiveSessions(
         service, root.trivia, connections, pusher, chat, settings.live_host_grace_seconds
     )
-    return LiveContext(sessions, local, node, tuple(background))
+    return LiveContext(sessions, service, local, node, tuple(background))

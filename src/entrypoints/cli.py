@@ -81,6 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     which.add_argument("--game", help="join this running game")
     which.add_argument("--host", metavar="QUIZ_ID", help="host this quiz and drive the game")
     players.add_argument("--host-user", default="host", help="the quiz's owner (default: host)")
+    players.add_argument("--host-url", help="the host's server, when not the players' one")
     players.add_argument("--question-seconds", type=int, default=30)
     players.add_argument("--seed", type=int, default=1)
 
@@ -164,6 +165,7 @@ def _trivia_players(settings: Settings, args: argparse.Namespace) -> int:
             question_seconds=args.question_seconds,
             seed=args.seed,
             show_progress=sys.stderr.isatty(),
+            host_url=args.host_url,
         )
     )
     print(json.dumps(summary, indent=2))

@@ -6,8 +6,9 @@ ticket from ``POST /live/tickets``, connects to ``/ws/trivia`` and joins the gam
 every question it is asked (a random option, or a random one of a few words) at once. With
 ``--host QUIZ_ID`` the tool also hosts the quiz as its owner and drives the game: start, then
 for each question (or round) ask, wait until every player answered or the deadline, close,
-scoreboard; at the end, end. A progress bar goes to stderr; the summary (JSON) to stdout,
-with the broadcast latency from each ``ask`` to each player's ``question`` frame.
+scoreboard, and the next once every player has seen it; at the end, end. A progress bar
+goes to stderr; the summary (JSON) to stdout, with the broadcast latency from each ``ask``
+to each player's ``question`` frame.
 """
 
 from __future__ import annotations
@@ -41,15 +42,22 @@ class Summary:
     first_correct: list[str] = field(default_factory=list)
     winners: list[str] = field(default_factory=list)
     latencies_ms: list[float] = field(default_factory=list)
+    #: Per ``ask``: how long until its last player had the question (the broadcast's end).
+    last_player_ms: dict[int, float] = field(default_factory=dict)
     leaked: int = 0
 
     def report(self) -> dict[str, Any]:
-        ordered = sorted(self.latencies_ms)
-
-        def quantile(q: float) -> float | None:
+        def stats(values: list[float]) -> dict[str, float | int | None]:
+            ordered = sorted(values)
             if not ordered:
-                return None
-            return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 2)
+                return {"p50": None, "p99": None, "max": None, "samples": 0}
+            p99 = ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
+            return {
+                "p50": round(statistics.median(ordered), 2),
+                "p99": round(p99, 2),
+                "max": round(ordered[-1], 2),
+                "samples": len(ordered),
+            }
 
         return {
             "players": self.players,
@@ -60,12 +68,8 @@ class Summary:
             "refused": self.refused,
             "firstCorrect": self.first_correct,
             "winners": self.winners,
-            "broadcastMs": {
-                "p50": None if not ordered else round(statistics.median(ordered), 2),
-                "p99": quantile(0.99),
-                "max": None if not ordered else round(ordered[-1], 2),
-                "frames": len(ordered),
-            },
+            "broadcastMs": stats(self.latencies_ms),
+            "lastPlayerMs": stats(list(self.last_player_ms.values())),
             "framesWithAnswersBeforeClose": self.leaked,
         }
 
@@ -117,17 +121,42 @@ class Player:
     def __init__(self, name: str, socket: ClientConnection, summary: Summary) -> None:
         self.name, self.socket, self.summary = name, socket, summary
         self.answered: asyncio.Event = asyncio.Event()
+        self.saw_board: asyncio.Event = asyncio.Event()
         self.asked_at: list[float] = []  # set by the host before each ask
 
-    async def play(self, rng: random.Random) -> None:
-        """Answer every question until the game's final board (or the socket closes)."""
+    async def play(self, rng: random.Random, think_ms: tuple[int, int]) -> None:
+        """Answer every question until the game's final board (or the socket closes), each
+        after a think time drawn from ``think_ms`` (people do not all answer at once)."""
+        pending: set[asyncio.Task[None]] = set()
+        try:
+            await self._play(rng, think_ms, pending)
+        finally:
+            for task in pending:
+                task.cancel()
+
+    async def _answer(
+        self, game_id: str, question: dict[str, Any], guess: int | str, pause: float
+    ) -> None:
+        if pause:
+            await asyncio.sleep(pause)
+        await self.socket.send(json.dumps({
+            "action": "answer", "gameId": game_id,
+            "questionNumber": question["number"], "answer": guess,
+        }))  # fmt: skip
+
+    async def _play(
+        self, rng: random.Random, think_ms: tuple[int, int], pending: set[asyncio.Task[None]]
+    ) -> None:
         async for raw in self.socket:
             frame = json.loads(raw)
             kind = frame["type"]
             if kind == "question":
                 if self.asked_at:
-                    waited = time.perf_counter() - self.asked_at[-1]
-                    self.summary.latencies_ms.append(waited * 1000)
+                    waited = (time.perf_counter() - self.asked_at[-1]) * 1000
+                    self.summary.latencies_ms.append(waited)
+                    ask = len(self.asked_at)
+                    last = self.summary.last_player_ms
+                    last[ask] = max(last.get(ask, 0.0), waited)
                 if any(k in q for q in frame["questions"] for k in ("correct", "answer")):
                     self.summary.leaked += 1
                 for question in frame["questions"]:
@@ -135,10 +164,12 @@ class Player:
                     guess: int | str = (
                         rng.randrange(len(options)) if options else rng.choice(GUESSES)
                     )
-                    await self.socket.send(json.dumps({
-                        "action": "answer", "gameId": frame["gameId"],
-                        "questionNumber": question["number"], "answer": guess,
-                    }))  # fmt: skip
+                    pause = rng.uniform(*think_ms) / 1000
+                    task = asyncio.create_task(
+                        self._answer(frame["gameId"], question, guess, pause)
+                    )
+                    pending.add(task)
+                    task.add_done_callback(pending.discard)
                     self.summary.answers += 1
             elif kind == "answerReceived":
                 self.summary.accepted += 1
@@ -147,6 +178,8 @@ class Player:
                 code = frame["code"]
                 self.summary.refused[code] = self.summary.refused.get(code, 0) + 1
                 self.answered.set()
+            elif kind == "scoreboard":
+                self.saw_board.set()
             elif kind == "final":
                 self.summary.winners = frame["winners"]
                 return
@@ -162,9 +195,12 @@ async def run_players(
     question_seconds: int = 30,
     seed: int = 1,
     show_progress: bool = False,
+    host_url: str | None = None,
+    think_ms: tuple[int, int] = (0, 0),
 ) -> dict[str, Any]:
     """Play one game with ``players`` simulated players (see the module docstring); the
-    summary."""
+    summary. ``host_url``: the host connects to another server than the players (several
+    processes serving one game)."""
     if (game_id is None) == (host_quiz is None):
         raise ValueError("give a game to join or a quiz to host, not both")
     summary = Summary(players=players)
@@ -175,7 +211,10 @@ async def run_players(
     async with httpx.AsyncClient(base_url=url, timeout=10.0, limits=limits) as client:
         host: ClientConnection | None = None
         if host_quiz is not None:
-            host = await open_socket(client, ws_url, token_of(host_user))
+            host_http = url if host_url is None else host_url
+            async with httpx.AsyncClient(base_url=host_http, timeout=10.0) as host_client:
+                ws_host = "ws" + host_http.removeprefix("http")
+                host = await open_socket(host_client, ws_host, token_of(host_user))
             frame = {"action": "host", "quizId": host_quiz, "questionSeconds": question_seconds}
             await host.send(json.dumps(frame))
             hosted = await expect(host, "hosted", "host")
@@ -198,7 +237,7 @@ async def run_players(
 
         for start in range(0, players, 50):  # at most 50 handshakes at once
             await asyncio.gather(*(join(n) for n in names[start : start + 50]))
-        tasks = [asyncio.create_task(p.play(random.Random(rng.random()))) for p in crowd]
+        tasks = [asyncio.create_task(p.play(random.Random(rng.random()), think_ms)) for p in crowd]
         try:
             if host is not None:
                 rounds_bar = Progress(rounds, show_progress)
@@ -231,22 +270,28 @@ async def _drive(
             raise RuntimeError(f"{action}: {reply['detail']}")
         return reply
 
+    async def everyone(events: list[asyncio.Event], seconds: float) -> None:
+        waits = [asyncio.create_task(e.wait()) for e in events]
+        _, pending = await asyncio.wait(waits, timeout=seconds)
+        for wait in pending:
+            wait.cancel()
+
     await command("start", "started")
     for _ in range(rounds):
         for player in crowd:
             player.answered.clear()
+            player.saw_board.clear()
         asked = time.perf_counter()
         for player in crowd:
             player.asked_at.append(asked)
         question = await command("ask", "question")
         summary.questions += len(question["questions"])
-        waits = [asyncio.create_task(p.answered.wait()) for p in crowd]
-        _, pending = await asyncio.wait(waits, timeout=question_seconds + 1)
-        for wait in pending:
-            wait.cancel()
+        await everyone([p.answered for p in crowd], question_seconds + 1)
         # In live mode a first correct answer may have closed it already: the host's close is
         # then refused, and the closed frame seen first is the broadcast one.
         await command("close", "closed")
         await command("scoreboard", "scoreboard")
+        # As a host would: the next question once the players have seen the scoreboard.
+        await everyone([p.saw_board for p in crowd], FRAME_TIMEOUT)
         progress.step("asked")
     await command("end", "final")

@@ -152,6 +152,11 @@ class LiveGameStore(Protocol):
         raises them; UnknownGameError for no such game)."""
         ...
 
+    async def add_player(self, game_id: str, player: str) -> bool:
+        """``player`` (not the host) joins, atomically (many join at once): True if new,
+        False if already in; UnknownGameError, GameEndedError."""
+        ...
+
     async def listed(self, limit: int, cursor: str | None) -> tuple[list[str], str | None]:
         """Ids of the stored games, oldest first, at most ``limit``; the cursor continues
         after the last (None: no more)."""

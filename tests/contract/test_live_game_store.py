@@ -220,3 +220,33 @@ def test_running_games_are_listed_by_when_they_were_hosted_until_deleted(
         assert await store.listed(10, None) == ([], None)
 
     using(store_factory, work)
+
+
+def test_players_join_at_once_each_exactly_once(store_factory: Callable[[], Opened]) -> None:
+    game = LiveGame.hosted(f"g-{uuid.uuid4().hex}", QUIZZES["demo-live"], DEMO_HOST, 10)
+
+    async def create(store: LiveGameStore) -> None:
+        await store.create(game)
+
+    using(store_factory, create)
+
+    def join(player: str) -> bool:
+        async def one(store: LiveGameStore) -> bool:
+            return await store.add_player(game.game_id, player)
+
+        return using(store_factory, one)
+
+    players = [f"p{i}" for i in range(100)]
+    with ThreadPoolExecutor(16) as pool:
+        added = list(pool.map(join, players + players[:10]))
+    assert added.count(True) == 100  # the 10 second joins changed nothing
+
+    async def stored(store: LiveGameStore) -> LiveGame | None:
+        return await store.get(game.game_id)
+
+    after = using(store_factory, stored)
+    assert after is not None
+    assert sorted(after.players) == sorted(players)
+    assert after.scores == dict.fromkeys(players, 0)
+    with pytest.raises(UnknownGameError):
+        using(store_factory, lambda s: s.add_player("no-such-game", "ann"))

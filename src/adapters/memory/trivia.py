@@ -365,6 +365,17 @@ class InMemoryLiveGameStore:
             game.version += 1
             return outcome
 
+    async def add_player(self, game_id: str, player: str) -> bool:
+        with self._lock:
+            game = self._games.get(game_id)
+            if game is None:
+                raise UnknownGameError(game_id)
+            known = player in game.scores
+            game.join(player, 0)
+            if not known:
+                game.version += 1
+            return not known
+
     async def listed(self, limit: int, cursor: str | None) -> tuple[list[str], str | None]:
         with self._lock:
             ids = list(self._games)  # insertion order: by when they were hosted

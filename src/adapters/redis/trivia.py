@@ -4,12 +4,13 @@ A game ``G`` is five keys sharing the hash tag ``{G}`` (one cluster slot, so its
 on ElastiCache in cluster mode), each with a TTL refreshed on activity and deleted by name at
 the end (never ``KEYS`` or ``SCAN``):
 
-- ``trivia:live:{G}:gate``: hash: ``doc`` (the host's side as JSON: quiz copy, players, round),
+- ``trivia:live:{G}:gate``: hash: ``doc`` (the host's side as JSON: quiz copy, round),
   and the fields an answer checks: ``state``, ``started``, ``paused``, ``open`` (question
   numbers), ``closes`` (epoch ms), ``live``, ``version``;
 - ``...:answered``: set of ``<number>:<player>``;
 - ``...:scores``, ``...:correct``: hashes player -> points, correct answers;
 - ``...:first``: hash question number -> the player whose correct answer came first;
+- ``...:players``: list of the players in the order they joined (a join is one script);
 
 and the listing of running games, ``trivia:live:games`` (see ``LIVE_INDEX``).
 
@@ -78,10 +79,6 @@ if not version then return -1 end
 if version ~= ARGV[2] then return 0 end
 redis.call('HSET', KEYS[1], 'doc', ARGV[3], 'state', ARGV[4], 'started', ARGV[5],
   'paused', ARGV[6], 'open', ARGV[7], 'closes', ARGV[8])
-for i = 9, #ARGV do
-  redis.call('HSETNX', KEYS[3], ARGV[i], 0)
-  redis.call('HSETNX', KEYS[4], ARGV[i], 0)
-end
 """
     + _REFRESH
     + "\nreturn redis.call('HINCRBY', KEYS[1], 'version', 1)\n"
@@ -116,6 +113,19 @@ return {'first', g[4]}
 """
 )
 
+_JOIN = (
+    """
+local state = redis.call('HGET', KEYS[1], 'state')
+if not state then return -1 end
+if state == 'ended' then return -2 end
+if redis.call('HSETNX', KEYS[3], ARGV[2], 0) == 0 then return 0 end
+redis.call('HSETNX', KEYS[4], ARGV[2], 0)
+redis.call('RPUSH', KEYS[6], ARGV[2])
+"""
+    + _REFRESH
+    + "\nreturn 1\n"
+)
+
 _REFUSALS: dict[str, type[Exception]] = {
     "ended": GameEndedError,
     "not-in-game": NotInGameError,
@@ -138,11 +148,13 @@ class RedisLiveGameStore:
         self._ttl = ttl_seconds
         self._save = redis.register_script(_SAVE)
         self._answer = redis.register_script(_ANSWER)
+        self._join = redis.register_script(_JOIN)
 
     @staticmethod
     def _keys(game_id: str) -> list[str]:
         tag = f"trivia:live:{{{game_id}}}"
-        return [f"{tag}:{part}" for part in ("gate", "answered", "scores", "correct", "first")]
+        parts = ("gate", "answered", "scores", "correct", "first", "players")
+        return [f"{tag}:{part}" for part in parts]
 
     async def create(self, game: LiveGame) -> None:
         keys = self._keys(game.game_id)
@@ -157,6 +169,8 @@ class RedisLiveGameStore:
                 pipe.zadd(LIVE_INDEX, {listed: 0})
                 if game.answered:
                     pipe.sadd(keys[1], *(f"{n}:{p}" for n, p in game.answered))
+                if game.players:
+                    pipe.rpush(keys[5], *game.players)
                 for key, values in ((keys[2], game.scores), (keys[3], game.correct),
                                     (keys[4], game.first_correct)):  # fmt: skip
                     if values:
@@ -176,7 +190,8 @@ class RedisLiveGameStore:
                 pipe.hgetall(keys[2])
                 pipe.hgetall(keys[3])
                 pipe.hgetall(keys[4])
-                gate, answered, scores, correct, first = await pipe.execute()
+                pipe.lrange(keys[5], 0, -1)
+                gate, answered, scores, correct, first, players = await pipe.execute()
         except RedisError as exc:
             raise TriviaStoreUnavailableError("The live-game store is unreachable.") from exc
         if not gate:
@@ -191,7 +206,7 @@ class RedisLiveGameStore:
             doc["questionSeconds"],
             LiveState(fields["state"]),
             fields["started"] == "1",
-            list(doc["players"]),
+            [_text(p) for p in players],
             {_text(p): int(v) for p, v in scores.items()},
             {_text(p): int(v) for p, v in correct.items()},
             doc["roundIndex"],
@@ -209,7 +224,7 @@ class RedisLiveGameStore:
         gate = _gate(game)
         args: list[str | int] = [
             self._ttl, game.version, gate["doc"], gate["state"], gate["started"],
-            gate["paused"], gate["open"], gate["closes"], *game.players,
+            gate["paused"], gate["open"], gate["closes"],
         ]  # fmt: skip
         try:
             version = await self._save(keys=self._keys(game.game_id), args=args)
@@ -250,6 +265,17 @@ class RedisLiveGameStore:
         )
         return AnswerOutcome(number, True, True, reveals)
 
+    async def add_player(self, game_id: str, player: str) -> bool:
+        try:
+            added = await self._join(keys=self._keys(game_id), args=[self._ttl, player])
+        except RedisError as exc:
+            raise TriviaStoreUnavailableError("The live-game store is unreachable.") from exc
+        if added == -1:
+            raise UnknownGameError(game_id)
+        if added == -2:
+            raise GameEndedError("The game has ended.")
+        return bool(added)
+
     async def listed(self, limit: int, cursor: str | None) -> tuple[list[str], str | None]:
         low = "-" if cursor is None else f"({cursor}"
         try:
@@ -280,7 +306,6 @@ def _gate(game: LiveGame) -> dict[str, str]:
         "host": game.host,
         "content": quiz_document(game.content),
         "questionSeconds": game.question_seconds,
-        "players": game.players,
         "roundIndex": game.round_index,
         "hostedAt": game.hosted_at,
     }

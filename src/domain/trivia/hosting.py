@@ -29,10 +29,13 @@ from domain.trivia.live import (
     Reveal,
     Standing,
 )
+from domain.trivia.model import QuizContent
 from ports.shared import Clock
 from ports.trivia import LiveGameStore, QuizStore
 
 T = TypeVar("T")
+#: Games whose quiz copy a process keeps for judging answers (the oldest dropped first).
+CONTENTS_KEPT = 1024
 #: Tries of a host action that lost to a concurrent save (answers keep saving meanwhile).
 SAVE_RETRY = Retry(attempts=20, base=0.001, cap=0.05)
 
@@ -49,6 +52,7 @@ class LiveGameService:
         self._games = games
         self._quizzes = quizzes
         self._clock = clock
+        self._contents: dict[str, QuizContent] = {}
 
     def now(self) -> int:
         return to_millis(self._clock.now())
@@ -73,6 +77,10 @@ class LiveGameService:
     async def join(self, player: str, game_id: str) -> tuple[LiveGame, bool]:
         """Join (or rejoin, or the host coming back): the game as it now stands, and whether
         the host's coming back resumed it."""
+        game = await self.game(game_id)
+        if player != game.host:  # one atomic step, as many players join at once
+            await self._games.add_player(game_id, player)
+            return await self.game(game_id), False
         now = self.now()
 
         def join(game: LiveGame) -> tuple[LiveGame, bool]:
@@ -122,8 +130,15 @@ class LiveGameService:
     ) -> AnswerOutcome:
         """A player's answer: judged against the game's copy of the quiz, then taken in one
         atomic step of the store (in live mode the first correct one wins)."""
-        game = await self.game(game_id)
-        correct = game.accepts(number, response)
+        content = self._contents.get(game_id)
+        if content is None:
+            # A game's copy of its quiz never changes: read once per process, not per answer
+            # (a whole game's read grows with its players).
+            content = (await self.game(game_id)).content
+            if len(self._contents) >= CONTENTS_KEPT:
+                self._contents.pop(next(iter(self._contents)))
+            self._contents[game_id] = content
+        correct = content.accepts(number, response)
         return await self._games.record_answer(game_id, player, number, correct, self.now())
 
     async def _act(

@@ -276,8 +276,7 @@ class LiveGame:
 
     def accepts(self, number: int, response: int | str) -> bool:
         """Whether ``response`` is right for question ``number`` (False for no such one)."""
-        questions = self.content.questions
-        return 1 <= number <= len(questions) and questions[number - 1].accepts(response)
+        return self.content.accepts(number, response)
 
     def record_answer(self, player: str, number: int, correct: bool, now: int) -> AnswerOutcome:
         """The one step a live-game store makes atomic: the checks, "one answer per player

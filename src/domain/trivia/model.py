@@ -96,6 +96,10 @@ class QuizContent:
     policy: LeaderboardPolicy
     questions: tuple[Question, ...]
 
+    def accepts(self, number: int, response: int | str) -> bool:
+        """Whether ``response`` is right for question ``number`` (False for no such one)."""
+        return 1 <= number <= len(self.questions) and self.questions[number - 1].accepts(response)
+
 
 @dataclass(frozen=True, slots=True)
 class Quiz:

@@ -111,6 +111,17 @@ CASES = [
         event_file("sns_trivia_score.json"),
         "trivia",
     ),
+    # The live games' WebSocket handlers refuse in-memory live state (the default here), after
+    # importing what they need.
+    *(
+        (
+            "entrypoints.aws_lambda.trivia_live",
+            name,
+            {"requestContext": {"connectionId": "c"}},
+            "trivia",
+        )
+        for name in ("connect_handler", "disconnect_handler", "default_handler", "sweep_handler")
+    ),
     # Every Step Functions task, for an order that does not exist (each raises
     # OrderNotFoundError, after importing what it needs).
     *(("entrypoints.aws_lambda.orders", name, NO_ORDER, "orders") for name in ORDER_TASKS),
@@ -138,6 +149,8 @@ def test_a_handler_loads_only_its_own_context(
         assert report["answer"]["statusCode"] == 200, report["answer"]
     elif module == "entrypoints.aws_lambda.orders" and name != "recover_handler":
         assert report["answer"] == {"raised": "OrderNotFoundError"}
+    elif module == "entrypoints.aws_lambda.trivia_live":
+        assert report["answer"] == {"raised": "ConfigurationError"}
     else:  # the native handlers answer their events (poison goes to the dead letters)
         assert "raised" not in report["answer"] or name == "history_handler", report["answer"]
     foreign = {

@@ -27,7 +27,10 @@ if TYPE_CHECKING:
 #: Connections per process to Redis; requests beyond it wait (at most 1 s) for a free one.
 REDIS_MAX_CONNECTIONS = 32
 
-AwsService = Literal["dynamodb", "iot-data", "kinesis", "s3", "sns", "sqs", "stepfunctions"]
+AwsService = Literal[
+    "apigatewaymanagementapi", "dynamodb", "iot-data", "kinesis", "s3", "sns", "sqs",
+    "stepfunctions",
+]  # fmt: skip
 
 
 class Clients:
@@ -67,6 +70,17 @@ class Clients:
         client: IoTDataPlaneClient = self._aws_client("iot-data")
         return client
 
+    def management_api(self, endpoint: str) -> Any:
+        """The API Gateway Management API of one WebSocket API stage (untyped: no stubs;
+        ``adapters.apigateway.trivia`` declares the one call it makes)."""
+        key = f"apigatewaymanagementapi:{endpoint}"
+        client = self._aws.get(key)
+        if client is None:
+            client = self._aws[key] = _boto3_client(
+                "apigatewaymanagementapi", self._settings, endpoint
+            )
+        return client
+
     def redis(self) -> Redis:
         if self._redis is None:
             if not self._settings.redis_url:
@@ -99,7 +113,7 @@ class Clients:
         return client
 
 
-def _boto3_client(service: AwsService, settings: Settings) -> Any:
+def _boto3_client(service: AwsService, settings: Settings, endpoint: str | None = None) -> Any:
     """A boto3 client with explicit timeouts and bounded, jittered retries (standard mode);
     untyped, so only the typed methods of :class:`Clients` call it."""
     import boto3
@@ -111,7 +125,8 @@ def _boto3_client(service: AwsService, settings: Settings) -> Any:
         retries={"mode": "standard", "max_attempts": 3},
         max_pool_connections=32,
     )
-    return boto3.client(service, endpoint_url=settings.aws_endpoint_url, config=config)
+    url = endpoint or settings.aws_endpoint_url
+    return boto3.client(service, endpoint_url=url, config=config)
 
 
 def redis_client(url: str) -> Redis:

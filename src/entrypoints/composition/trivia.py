@@ -246,7 +246,14 @@ def build_live(root: Composition, *, sockets: bool) -> LiveContext:
     if local is not None and not background:
         pusher = local
     elif local is None:
-        raise ConfigurationError("The Management API pusher is not built yet.")
+        if not settings.live_callback_url:
+            raise ConfigurationError(
+                "LIVE_CALLBACK_URL must name the WebSocket API's Management endpoint "
+                "(https://{api}.execute-api.{region}.amazonaws.com/{stage})."
+            )
+        from adapters.apigateway.trivia import ManagementApiPusher
+
+        pusher = ManagementApiPusher(root.clients.management_api(settings.live_callback_url))
     service = LiveGameService(games, root.trivia_context.quizzes, root.clock)
     sessions = LiveSessions(
         service, root.trivia, connections, pusher, chat, settings.live_host_grace_seconds

@@ -1,0 +1,209 @@
+"""The live games' Lambda handlers driven with API Gateway WebSocket events, in an execution
+environment of their own (a child interpreter invoking them one event at a time), against a
+real Redis and a loopback server speaking the Management API contract: ``POST
+/@connections/{connectionId}`` with the frame as the body, 410 Gone for a gone connection."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler
+from typing import Any
+
+import pytest
+
+from tests.support.services import LOOPBACK, LoopbackServer, Service, base_env, start_redis
+
+# Reads one ``[handler, event]`` per line, answers one JSON line per invocation.
+DRIVER = """
+import json, sys
+from entrypoints.aws_lambda import trivia_live
+
+class Context:
+    aws_request_id = "req-1"
+
+for line in sys.stdin:
+    name, event = json.loads(line)
+    try:
+        answer = getattr(trivia_live, name)(event, Context())
+    except Exception as exc:
+        answer = {"raised": type(exc).__name__, "detail": str(exc)}
+    print(json.dumps(answer), flush=True)
+"""
+
+
+class ManagementApi(LoopbackServer):
+    """The Management API: frames posted per connection; ``gone`` ones answer 410."""
+
+    def __init__(self) -> None:
+        self.frames: dict[str, list[dict[str, Any]]] = {}
+        self.gone: set[str] = set()
+        self.gone_posts: list[str] = []
+        self._lock = threading.Lock()
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                connection = self.path.removeprefix("/@connections/")
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                if connection in api.gone:
+                    api.gone_posts.append(connection)
+                    self.send_response(410)
+                    payload = b'{"message": "Gone"}'
+                else:
+                    with api._lock:
+                        api.frames.setdefault(connection, []).append(json.loads(body))
+                    self.send_response(200)
+                    payload = b""
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *_: object) -> None:
+                return
+
+        super().__init__(Handler)
+
+
+@pytest.fixture
+def redis() -> Iterator[Service]:
+    server = start_redis()
+    yield server
+    server.stop()
+
+
+class Environment:
+    """One Lambda execution environment of the live handlers."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self._process = subprocess.Popen(
+            [sys.executable, "-c", DRIVER], env=env, text=True,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        )  # fmt: skip
+
+    def invoke(self, name: str, event: dict[str, Any]) -> dict[str, Any]:
+        assert self._process.stdin is not None
+        assert self._process.stdout is not None
+        self._process.stdin.write(json.dumps([name, event]) + "\n")
+        self._process.stdin.flush()
+        answer: dict[str, Any] = json.loads(self._process.stdout.readline())
+        return answer
+
+    def close(self) -> None:
+        assert self._process.stdin is not None
+        assert self._process.stdout is not None
+        self._process.stdin.close()
+        self._process.wait(10)
+        self._process.stdout.close()
+
+
+def connect(connection: str, ticket: str) -> dict[str, Any]:
+    return {
+        "requestContext": {"routeKey": "$connect", "eventType": "CONNECT",
+                           "connectionId": connection, "stage": "live"},
+        "queryStringParameters": {"ticket": ticket},
+        "isBase64Encoded": False,
+    }  # fmt: skip
+
+
+def message(connection: str, **frame: Any) -> dict[str, Any]:
+    return {
+        "requestContext": {"routeKey": "$default", "eventType": "MESSAGE",
+                           "connectionId": connection, "stage": "live"},
+        "body": json.dumps(frame),
+        "isBase64Encoded": False,
+    }  # fmt: skip
+
+
+def disconnect(connection: str) -> dict[str, Any]:
+    return {
+        "requestContext": {"routeKey": "$disconnect", "eventType": "DISCONNECT",
+                           "connectionId": connection, "stage": "live"},
+    }  # fmt: skip
+
+
+async def tickets(redis_url: str, *players: str) -> list[str]:
+    """Tickets as ``POST /live/tickets`` stores them (its route is the HTTP handler's)."""
+    import time
+
+    from redis.asyncio import Redis
+
+    from adapters.redis.trivia import RedisConnectionRegistry
+
+    client = Redis.from_url(redis_url)
+    registry = RedisConnectionRegistry(client)
+    issued = []
+    for player in players:
+        ticket = f"ticket-{player}"
+        await registry.issue_ticket(ticket, player, int(time.time() * 1000) + 30_000)
+        issued.append(ticket)
+    await client.aclose()
+    return issued
+
+
+def test_the_websocket_handlers_play_a_game_and_prune_gone_connections(
+    redis: Service,
+) -> None:
+    redis_url = f"redis://{LOOPBACK}:{redis.port}/0"
+    with ManagementApi() as api:
+        env = base_env(
+            REDIS_URL=redis_url, LIVE_CALLBACK_URL=api.url, AWS_DEFAULT_REGION="us-east-1",
+            AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
+        )  # fmt: skip
+        host_ticket, ann_ticket, bob_ticket = asyncio.run(tickets(redis_url, "host", "ann", "bob"))
+        lambda_env = Environment(env)
+        try:
+            assert lambda_env.invoke("connect_handler", connect("h", host_ticket)) == {
+                "statusCode": 200
+            }
+            assert lambda_env.invoke("connect_handler", connect("x", host_ticket)) == {
+                "statusCode": 401  # used
+            }
+            assert lambda_env.invoke("connect_handler", connect("y", "forged")) == {
+                "statusCode": 401
+            }
+            lambda_env.invoke("connect_handler", connect("a", ann_ticket))
+            lambda_env.invoke("connect_handler", connect("b", bob_ticket))
+            lambda_env.invoke("default_handler", message("h", action="host", quizId="demo-live"))
+            (hosted,) = api.frames["h"]
+            game = hosted["gameId"]
+            for connection in ("a", "b"):
+                lambda_env.invoke(
+                    "default_handler", message(connection, action="join", gameId=game)
+                )
+            lambda_env.invoke("default_handler", message("a", action="start", gameId=game))
+            assert api.frames["a"][-1]["code"] == "not-host"
+            lambda_env.invoke("default_handler", message("h", action="start", gameId=game))
+            lambda_env.invoke("default_handler", message("h", action="ask", gameId=game))
+            assert api.frames["b"][-1]["type"] == "question"
+            assert "correct" not in json.dumps(api.frames["b"])
+            api.gone.add("b")  # bob's connection went away without a $disconnect
+            lambda_env.invoke(
+                "default_handler",
+                message("a", action="answer", gameId=game, questionNumber=1, answer=1),
+            )
+            kinds = [f["type"] for f in api.frames["a"]]
+            assert kinds[-4:] == ["answerReceived", "firstCorrect", "closed", "scoreboard"]
+            assert api.gone_posts == ["b"]  # the first broadcast after bob left: 410, pruned
+            lambda_env.invoke("default_handler", message("h", action="scoreboard", gameId=game))
+            assert api.frames["h"][-1]["type"] == "scoreboard"
+            assert api.gone_posts == ["b"]  # nothing is posted to a pruned connection
+            lambda_env.invoke("disconnect_handler", disconnect("h"))
+            assert api.frames["a"][-1] == {"type": "paused", "gameId": game}
+            assert lambda_env.invoke("sweep_handler", {}) == {"statusCode": 200}
+        finally:
+            lambda_env.close()
+
+
+def test_the_websocket_handlers_refuse_in_memory_live_state() -> None:
+    lambda_env = Environment(base_env())
+    try:
+        answer = lambda_env.invoke("connect_handler", connect("c", "t"))
+        assert answer["raised"] == "ConfigurationError"
+        assert "REDIS_URL" in answer["detail"]
+    finally:
+        lambda_env.close()

@@ -1,5 +1,5 @@
-"""Contracts of the live games' connection registry, chat log and pushers: in memory and on a
-real redis-server (the DynamoDB adapters join these suites when they are built)."""
+"""Contracts of the live games' connection registry, chat log and pushers: in memory, on a
+real redis-server and in DynamoDB (``moto_server``); the pushers in memory and on Redis."""
 
 from __future__ import annotations
 
@@ -11,16 +11,22 @@ import pytest
 from adapters.memory.trivia import InMemoryChatLog, InMemoryConnectionRegistry, InProcessPusher
 from domain.trivia.live import ChatMessage, Connection
 from ports.trivia import ChatLog, ConnectionRegistry
+from tests.support.services import trivia_table
 
 pytestmark = pytest.mark.anyio
 NOW = 1_800_000_000_000
 HOUR = 3600_000
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["memory", "redis", "dynamodb"])
 async def registry(request: pytest.FixtureRequest) -> AsyncIterator[ConnectionRegistry]:
     if request.param == "memory":
         yield InMemoryConnectionRegistry()
+        return
+    if request.param == "dynamodb":
+        from adapters.dynamodb.trivia_live import DynamoDBConnectionRegistry
+
+        yield DynamoDBConnectionRegistry(*trivia_table(request.getfixturevalue("aws_env")))
         return
     from redis.asyncio import Redis
 
@@ -31,10 +37,15 @@ async def registry(request: pytest.FixtureRequest) -> AsyncIterator[ConnectionRe
     await client.aclose()
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["memory", "redis", "dynamodb"])
 async def chat(request: pytest.FixtureRequest) -> AsyncIterator[ChatLog]:
     if request.param == "memory":
         yield InMemoryChatLog()
+        return
+    if request.param == "dynamodb":
+        from adapters.dynamodb.trivia_live import DynamoDBChatLog
+
+        yield DynamoDBChatLog(*trivia_table(request.getfixturevalue("aws_env")))
         return
     from redis.asyncio import Redis
 

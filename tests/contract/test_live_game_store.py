@@ -1,5 +1,5 @@
-"""LiveGameStore contract: versioned host saves, one atomic step per answer; in memory and
-on a real redis-server (the DynamoDB adapter joins this suite when it is built)."""
+"""LiveGameStore contract: versioned host saves, one atomic step per answer; in memory, on a
+real redis-server and in DynamoDB (``moto_server``, one request at a time)."""
 
 from __future__ import annotations
 
@@ -29,8 +29,11 @@ from domain.trivia.hosting import LiveGameService
 from domain.trivia.live import LiveGame, LiveState
 from ports.trivia import LiveGameStore
 from tests.support.fakes import ManualClock
+from tests.support.services import trivia_table
 
 T = TypeVar("T")
+
+
 NOW = 1_800_000_000_000
 QUIZZES = {q.quiz_id: q for q in demo_quizzes()}
 
@@ -42,13 +45,19 @@ async def _nothing() -> None:
     return None
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["memory", "redis", "dynamodb"])
 def store_factory(request: pytest.FixtureRequest) -> Callable[[], Opened]:
     """Opens a handle (and its closer) onto one shared store; each thread or event loop of
     a test opens its own."""
     if request.param == "memory":
         shared = InMemoryLiveGameStore()
         return lambda: (shared, _nothing)
+    if request.param == "dynamodb":
+        from adapters.dynamodb.trivia_live import DynamoDBLiveGameStore
+
+        client, table = trivia_table(request.getfixturevalue("aws_env"))
+        dynamo = DynamoDBLiveGameStore(client, table)  # boto3 clients are thread-safe
+        return lambda: (dynamo, _nothing)
     from redis.asyncio import Redis
 
     from adapters.redis.trivia import RedisLiveGameStore

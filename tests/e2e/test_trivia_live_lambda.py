@@ -1,6 +1,7 @@
 """The live games' Lambda handlers driven with API Gateway WebSocket events, in an execution
-environment of their own (a child interpreter invoking them one event at a time), against a
-real Redis and a loopback server speaking the Management API contract: ``POST
+environment of their own (a child interpreter invoking them one event at a time), on a real
+Redis or on DynamoDB alone (``moto_server``), against a loopback server speaking the
+Management API contract: ``POST
 /@connections/{connectionId}`` with the frame as the body, 410 Gone for a gone connection."""
 
 from __future__ import annotations
@@ -16,7 +17,14 @@ from typing import Any
 
 import pytest
 
-from tests.support.services import LOOPBACK, LoopbackServer, Service, base_env, start_redis
+from tests.support.services import (
+    LOOPBACK,
+    LoopbackServer,
+    base_env,
+    run_portside,
+    start_redis,
+    trivia_table,
+)
 
 # Reads one ``[handler, event]`` per line, answers one JSON line per invocation.
 DRIVER = """
@@ -69,10 +77,26 @@ class ManagementApi(LoopbackServer):
         super().__init__(Handler)
 
 
-@pytest.fixture
-def redis() -> Iterator[Service]:
+@pytest.fixture(params=["redis", "dynamodb"])
+def live_state(request: pytest.FixtureRequest) -> Iterator[tuple[dict[str, str], Any]]:
+    """The settings of shared live state (Redis, or DynamoDB alone as without ElastiCache),
+    and a registry onto it to issue tickets with, as ``POST /live/tickets`` does."""
+    if request.param == "dynamodb":
+        from adapters.dynamodb.trivia_live import DynamoDBConnectionRegistry
+
+        aws_env = request.getfixturevalue("aws_env")
+        client, table = trivia_table(aws_env)
+        made = run_portside(base_env(**aws_env, TRIVIA_TABLE=table), "init-aws", "--demo-data")
+        assert made.returncode == 0, made.stderr  # the demo quizzes, in the table
+        yield {**aws_env, "TRIVIA_TABLE": table}, lambda: DynamoDBConnectionRegistry(client, table)
+        return
+    from redis.asyncio import Redis
+
+    from adapters.redis.trivia import RedisConnectionRegistry
+
     server = start_redis()
-    yield server
+    url = f"redis://{LOOPBACK}:{server.port}/0"
+    yield {"REDIS_URL": url}, lambda: RedisConnectionRegistry(Redis.from_url(url))
     server.stop()
 
 
@@ -126,35 +150,30 @@ def disconnect(connection: str) -> dict[str, Any]:
     }  # fmt: skip
 
 
-async def tickets(redis_url: str, *players: str) -> list[str]:
+async def tickets(registry: Any, *players: str) -> list[str]:
     """Tickets as ``POST /live/tickets`` stores them (its route is the HTTP handler's)."""
     import time
 
-    from redis.asyncio import Redis
-
-    from adapters.redis.trivia import RedisConnectionRegistry
-
-    client = Redis.from_url(redis_url)
-    registry = RedisConnectionRegistry(client)
     issued = []
     for player in players:
         ticket = f"ticket-{player}"
         await registry.issue_ticket(ticket, player, int(time.time() * 1000) + 30_000)
         issued.append(ticket)
-    await client.aclose()
+    redis = getattr(registry, "_redis", None)
+    if redis is not None:
+        await redis.aclose()
     return issued
 
 
 def test_the_websocket_handlers_play_a_game_and_prune_gone_connections(
-    redis: Service,
+    live_state: tuple[dict[str, str], Any],
 ) -> None:
-    redis_url = f"redis://{LOOPBACK}:{redis.port}/0"
+    settings, registry = live_state
     with ManagementApi() as api:
-        env = base_env(
-            REDIS_URL=redis_url, LIVE_CALLBACK_URL=api.url, AWS_DEFAULT_REGION="us-east-1",
-            AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
-        )  # fmt: skip
-        host_ticket, ann_ticket, bob_ticket = asyncio.run(tickets(redis_url, "host", "ann", "bob"))
+        aws = {"AWS_DEFAULT_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "testing",
+               "AWS_SECRET_ACCESS_KEY": "testing"}  # fmt: skip
+        env = base_env(**{**aws, **settings, "LIVE_CALLBACK_URL": api.url})
+        host_ticket, ann_ticket, bob_ticket = asyncio.run(tickets(registry(), "host", "ann", "bob"))
         lambda_env = Environment(env)
         try:
             assert lambda_env.invoke("connect_handler", connect("h", host_ticket)) == {

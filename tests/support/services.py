@@ -167,6 +167,19 @@ def aws_test_env(endpoint_url: str) -> dict[str, str]:
     }
 
 
+def trivia_table(aws_env: dict[str, str]) -> tuple[Any, str]:
+    """A DynamoDB client and a new table of the trivia layout on ``aws_env``'s moto_server,
+    as ``portside init-aws`` makes ``TRIVIA_TABLE``."""
+    import uuid
+
+    from adapters.dynamodb.leaderboards import create_leaderboard_table
+
+    client = dynamodb_client(aws_env)
+    table = f"trivia-live-{uuid.uuid4().hex[:8]}"
+    create_leaderboard_table(client, table)
+    return client, table
+
+
 def dynamodb_client(aws_env: dict[str, str]) -> Any:
     """A boto3 DynamoDB client for the endpoint and credentials of ``aws_test_env``."""
     return boto_client("dynamodb", aws_env)

@@ -11,9 +11,10 @@ use cases as the local ``/ws/trivia`` endpoint (``domain.trivia.sessions``):
   answers 410 Gone for is removed;
 - ``sweep_handler`` (a schedule, every minute): deadlines and host graces, as the local timer.
 
-Live state must be shared between invocations: ``REDIS_URL`` (the DynamoDB store is still
-to come); in memory the handlers refuse to start. The global chat's history cannot be pushed
-during ``$connect`` (the connection is not open yet) and is not sent on API Gateway.
+Live state must be shared between invocations: ``REDIS_URL``, or ``TRIVIA_TABLE`` alone (the
+DynamoDB adapters, without ElastiCache); in memory the handlers refuse to start. The global
+chat's history cannot be pushed during ``$connect`` (the connection is not open yet) and is
+not sent on API Gateway.
 """
 
 from __future__ import annotations

@@ -224,10 +224,19 @@ def build_live(root: Composition, *, sockets: bool) -> LiveContext:
             pusher = fanout
             background.append(fanout.listen)
     elif chosen is Backend.AWS:
-        raise ConfigurationError(
-            "Live games on DynamoDB (TRIVIA_TABLE without REDIS_URL) are not built yet; "
-            "set REDIS_URL."
+        from adapters.dynamodb.trivia_live import (
+            DynamoDBChatLog,
+            DynamoDBConnectionRegistry,
+            DynamoDBLiveGameStore,
         )
+
+        table = settings.trivia_table
+        assert table
+        dynamodb = root.dynamodb("triviaTable", table)
+        games, connections, chat = (
+            DynamoDBLiveGameStore(dynamodb, table), DynamoDBConnectionRegistry(dynamodb, table),
+            DynamoDBChatLog(dynamodb, table),
+        )  # fmt: skip
     else:
         from adapters.memory.trivia import (
             InMemoryChatLog,

@@ -29,10 +29,13 @@ from websockets.asyncio.client import ClientConnection, connect
 #: Bounds every wait for a frame, so a lost server never hangs the tool.
 FRAME_TIMEOUT = 60.0
 GUESSES = ("Paris", "Lambda", "blue", "42", "yes")
+#: What a question frame must never hold before its question closes.
+SECRET_KEYS = ("correct", "answer", "alternatives", "followUp")
 
 
 @dataclass
 class Summary:
+    game_id: str = ""
     players: int = 0
     joined: int = 0
     questions: int = 0
@@ -60,6 +63,7 @@ class Summary:
             }
 
         return {
+            "gameId": self.game_id,
             "players": self.players,
             "joined": self.joined,
             "questions": self.questions,
@@ -157,7 +161,7 @@ class Player:
                     ask = len(self.asked_at)
                     last = self.summary.last_player_ms
                     last[ask] = max(last.get(ask, 0.0), waited)
-                if any(k in q for q in frame["questions"] for k in ("correct", "answer")):
+                if any(k in q for q in frame["questions"] for k in SECRET_KEYS):
                     self.summary.leaked += 1
                 for question in frame["questions"]:
                     options = question.get("options")
@@ -222,6 +226,7 @@ async def run_players(
                 raise RuntimeError(f"hosting {host_quiz}: {hosted['detail']}")
             game_id, rounds = hosted["gameId"], hosted["rounds"]
         assert game_id is not None
+        summary.game_id = game_id
         names = [f"player-{n:04d}" for n in range(1, players + 1)]
         crowd: list[Player] = []
 

@@ -111,7 +111,7 @@ async def test_a_casual_game_from_lobby_to_final_board_and_progress(table: Table
     assert (final["type"], final["winners"]) == ("final", ["ann"])
     assert (await table.sessions.listed(10, None))[0] == []  # unlisted, live state gone
     (gone,) = await table.send("c-ann", action="ask", gameId=game)
-    assert gone["code"] == "unknown-game"
+    assert gone["code"] == "game-ended"
 
     trivia = table.composition.trivia
     results = await trivia.live_results(game, "bob")
@@ -295,3 +295,34 @@ async def test_a_ticket_works_once_and_not_after_30_seconds(table: Table) -> Non
     table.clock.advance(timedelta(seconds=30))
     assert await sessions.connect("three", stale, None) is None
     assert await sessions.connect("four", "x" * 500, None) is None
+
+
+async def test_a_connection_plays_one_running_game_at_a_time(table: Table) -> None:
+    first = await table.hosted("demo-casual", "ann")
+    (again,) = await table.send("c-host", action="host", quizId="demo-live")
+    assert (again["code"], again["action"]) == ("not-allowed", "host")
+    other = await table.connect(DEMO_HOST, "c-host-2")
+    (second,) = await table.send(other, action="host", quizId="demo-live")
+    (moving,) = await table.send("c-ann", action="join", gameId=second["gameId"])
+    assert moving["code"] == "not-allowed"
+    await table.send("c-host", action="end", gameId=first)
+    joined, _history = await table.send("c-ann", action="join", gameId=second["gameId"])
+    assert joined["type"] == "joined"  # the first game is over: on to the next
+    (over,) = await table.send("c-ann", action="answer", gameId=first, questionNumber=1, answer=1)
+    assert over["code"] == "game-ended"
+    (never,) = await table.send("c-ann", action="ask", gameId="never-was")
+    assert never["code"] == "unknown-game"
+
+
+async def test_a_bad_field_is_refused_naming_the_action(table: Table) -> None:
+    ann = await table.connect("ann")
+    frames = [
+        {"action": "host", "quizId": "demo-live", "questionSeconds": "10"},
+        {"action": "chat", "channel": "global"},
+        {"action": "answer", "gameId": "g", "questionNumber": 1.5, "answer": 1},
+    ]
+    for frame in frames:
+        (reply,) = await table.send(ann, **frame)
+        assert (reply["code"], reply["action"]) == ("invalid-frame", frame["action"])
+    (unknown,) = await table.send(ann, action="dance")
+    assert "action" not in unknown  # not one of ours

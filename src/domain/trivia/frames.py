@@ -1,4 +1,4 @@
-"""The live-game protocol's frames (``../shared/spec/trivia-live.md``, "Wire shapes").
+"""The live-game protocol's frames (``docs/trivia-live.md``; the spec's "Wire shapes").
 
 A client frame is decoded once by the bounded decoder (8 KB, shallow) into one typed
 command; anything else raises InvalidFrameError or UnknownActionError, whose ``code`` is the
@@ -23,11 +23,17 @@ FRAME_LIMITS = JsonLimits(max_bytes=8 * 1024, max_depth=2)
 MAX_ID = 128
 MAX_ANSWER = 500
 GAME_ACTIONS = frozenset({"join", "start", "ask", "close", "scoreboard", "end"})
+ACTIONS = GAME_ACTIONS | {"host", "answer", "chat"}
 
 
 class InvalidFrameError(InvalidInputError):
     code = "invalid-frame"
     title = "Invalid frame"
+
+    def __init__(self, detail: str, action: str | None = None) -> None:
+        super().__init__(detail)
+        #: The frame's action, when it had one of ours (the error frame names it).
+        self.action = action
 
 
 class UnknownActionError(InvalidInputError):
@@ -84,6 +90,14 @@ def decode_frame(frame: str | bytes) -> Command:
     action = body.get("action")
     if not isinstance(action, str):
         raise InvalidFrameError("action: required string")
+    try:
+        return _command(action, body)
+    except InvalidFrameError as exc:
+        known = action if action in ACTIONS else None
+        raise InvalidFrameError(exc.detail, known) from None
+
+
+def _command(action: str, body: Mapping[str, object]) -> Command:
     if action == "host":
         seconds = body.get("questionSeconds")
         if seconds is not None and type(seconds) is not int:

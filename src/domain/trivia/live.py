@@ -1,6 +1,6 @@
 """A hosted live game: the server holds it, clients only send intentions.
 
-The rules (``../shared/spec/trivia-live.md``): only the quiz's owner hosts it, from a copy taken
+The rules (``docs/trivia-live.md``): only the quiz's owner hosts it, from a copy taken
 at hosting, and only a quiz whose mode is not ``single``; only the host starts, asks, closes,
 shows the scoreboard and ends; a player answers each question once, while it is open and
 before its deadline; the correct answers go out only when their question closes. Casual: one

@@ -12,7 +12,11 @@ from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
-from domain.leaderboards.errors import BoardExistsError, BoardNotFoundError
+from domain.leaderboards.errors import (
+    BoardExistsError,
+    BoardNotFoundError,
+    InvalidLeaderboardRequestError,
+)
 from domain.leaderboards.model import (
     MEMBER_KEY,
     Access,
@@ -305,6 +309,14 @@ class TriviaService:
             )
 
     # -- reads ------------------------------------------------------------------------------
+
+    async def live_game_over(self, game_id: str) -> bool:
+        """Whether ``game_id`` was played to its end (its final board is kept)."""
+        try:
+            await self._boards.board(live_board_key(game_id))
+        except (BoardNotFoundError, InvalidLeaderboardRequestError):
+            return False
+        return True
 
     async def live_results(self, game_id: str, me: str) -> Page:
         """A finished live game's final board, for its players only (BoardMembersOnlyError

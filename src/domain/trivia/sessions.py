@@ -23,6 +23,7 @@ from domain.shared.errors import DomainError
 from domain.trivia import frames
 from domain.trivia.errors import (
     GameEndedError,
+    LiveNotAllowedError,
     NotInGameError,
     QuestionClosedError,
     UnknownGameError,
@@ -135,6 +136,13 @@ class LiveSessions:
             command = frames.decode_frame(frame)
             action = command.action
             await self._dispatch(connection, command)
+        except InvalidFrameError as exc:
+            await self._send(connection, frames.error(exc, action or exc.action))
+        except UnknownGameError as exc:
+            game_id = getattr(command, "game_id", None) if action else None
+            ended = game_id is not None and await self._trivia.live_game_over(game_id)
+            reason = GameEndedError("The game has ended.") if ended else exc
+            await self._send(connection, frames.error(reason, action))
         except DomainError as exc:
             await self._send(connection, frames.error(exc, action))
 
@@ -151,13 +159,29 @@ class LiveSessions:
             case GameCommand():
                 await self._host_action(connection, command)
 
+    async def _one_game(self, connection: Connection, game_id: str | None) -> None:
+        """A connection plays one running game at a time (its frames follow that game):
+        another while it runs is refused; a finished one is left behind."""
+        current = connection.game_id
+        if current is None or current == game_id:
+            return
+        game = await self._games_get(current)
+        if game is not None and game.state is not LiveState.ENDED:
+            raise LiveNotAllowedError(
+                f"This connection is in the running game {current!r}: open another one."
+            )
+
     async def _host(self, connection: Connection, command: HostCommand) -> None:
+        await self._one_game(connection, None)
         seconds = command.question_seconds or QUESTION_SECONDS
         game = await self._games.host(connection.player, command.quiz_id, seconds)
         await self._connections.enter(connection.connection_id, game.game_id, self._games.now())
         await self._send(connection, frames.hosted(game))
 
     async def _join(self, connection: Connection, game_id: str) -> None:
+        if connection.game_id not in (None, game_id):
+            await self._games.game(game_id)  # an unknown game says so first
+            await self._one_game(connection, game_id)
         game, resumed = await self._games.join(connection.player, game_id)
         entered = await self._connections.enter(
             connection.connection_id, game_id, self._games.now()

@@ -97,7 +97,7 @@ def _socket_route(router: APIRouter, live: LiveContext) -> None:
     async def trivia_socket(
         websocket: WebSocket, ticket: Annotated[str, Query(max_length=128)] = ""
     ) -> None:
-        """The live games' protocol (``../shared/spec/trivia-live.md``)."""
+        """The live games' protocol (``docs/trivia-live.md``)."""
         await websocket.accept()
         connection_id = secrets.token_urlsafe(12)
         if await sessions.connect(connection_id, ticket, live.node) is None:

@@ -30,6 +30,7 @@ class LiveGameBody(ResponseModel):
     host: str
     players: int = Field(description="How many players have joined.")
     state: Literal["lobby", "question", "closed", "scoreboard", "ended"]
+    paused: bool = Field(description="The host is away: the game waits for them.")
 
     @classmethod
     def of(cls, game: LiveGame) -> "LiveGameBody":
@@ -41,6 +42,7 @@ class LiveGameBody(ResponseModel):
             host=game.host,
             players=len(game.players),
             state=game.state.value,
+            paused=game.paused_at is not None,
         )
 
 

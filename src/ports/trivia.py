@@ -142,7 +142,8 @@ class LiveGameStore(Protocol):
 
     async def save(self, game: LiveGame) -> LiveGame:
         """Store a host action's result if ``game.version`` is still the stored one (then
-        the saved game, version bumped); StaleLiveGameError otherwise."""
+        ``game`` with the version bumped: answers may have moved on meanwhile, ``get`` reads
+        them); StaleLiveGameError otherwise."""
         ...
 
     async def record_answer(

@@ -16,9 +16,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from domain.trivia.hosting import LiveGameService
 from domain.trivia.service import MarketService, TriviaService
-from domain.trivia.sessions import LiveSessions
 from entrypoints.composition.leaderboards import boards_in_table
 from entrypoints.composition.shared import Backend, backend, event_publisher
 from entrypoints.settings import ConfigurationError, Settings
@@ -39,6 +37,8 @@ from ports.trivia import (
 if TYPE_CHECKING:
     from adapters.jwt.trivia import DevIdentityProvider
     from adapters.memory.trivia import InProcessPusher
+    from domain.trivia.hosting import LiveGameService
+    from domain.trivia.sessions import LiveSessions
     from entrypoints.composition import Composition
 
 READS = (
@@ -196,6 +196,9 @@ def build_live(root: Composition, *, sockets: bool) -> LiveContext:
     else ``TRIVIA_TABLE`` -> DynamoDB, else in memory. ``sockets``: this process holds the
     connections (the local server, the container); else the gateway does (Lambda), whose
     Management API at ``LIVE_CALLBACK_URL`` pushes."""
+    from domain.trivia.hosting import LiveGameService
+    from domain.trivia.sessions import LiveSessions
+
     settings = root.settings
     games: LiveGameStore
     connections: ConnectionRegistry

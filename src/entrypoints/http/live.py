@@ -15,14 +15,12 @@ import asyncio
 import contextlib
 import secrets
 from collections.abc import Callable
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, WebSocket
 
 from domain.trivia.errors import TriviaStoreUnavailableError
 from domain.trivia.service import TriviaService
-from domain.trivia.sessions import LiveSessions
-from entrypoints.composition.trivia import LiveContext
 from entrypoints.http.edge import EdgeRoute
 from entrypoints.http.errors import problems
 from entrypoints.http.models.live import (
@@ -37,6 +35,10 @@ from entrypoints.http.trivia import player_dependency
 from entrypoints.settings import ConfigurationError
 from ports.trivia import TokenVerifier
 
+if TYPE_CHECKING:  # the live context is built on first use: its modules too, on Lambda
+    from domain.trivia.sessions import LiveSessions
+    from entrypoints.composition.trivia import LiveContext
+
 #: Frames waiting for one slow player; beyond it, the player is disconnected.
 OUTBOX_FRAMES = 256
 #: 4401: the ticket is invalid, used or expired (4000-4999 are the application's codes).
@@ -49,7 +51,11 @@ GameId = Annotated[str, Path(pattern=f"^{GAME_ID}$")]
 
 
 def live_router(
-    live: Callable[[], LiveContext], trivia: TriviaService, tokens: TokenVerifier, *, sockets: bool
+    live: Callable[[], "LiveContext"],
+    trivia: TriviaService,
+    tokens: TokenVerifier,
+    *,
+    sockets: bool,
 ) -> APIRouter:
     """The live games' HTTP routes, and with ``sockets`` (this process holds its players'
     connections) the WebSocket endpoint. Without, the live context is built on first use,
@@ -57,7 +63,7 @@ def live_router(
     router = APIRouter(tags=["live games"], route_class=EdgeRoute, responses=problems(401, 503))
     Player = Annotated[str, Depends(player_dependency(tokens))]
 
-    def sessions_of() -> LiveSessions:
+    def sessions_of() -> "LiveSessions":
         try:
             return live().sessions
         except ConfigurationError as exc:
@@ -89,7 +95,7 @@ def live_router(
     return router
 
 
-def _socket_route(router: APIRouter, live: LiveContext) -> None:
+def _socket_route(router: APIRouter, live: "LiveContext") -> None:
     sessions, local = live.sessions, live.local
     assert local is not None
 

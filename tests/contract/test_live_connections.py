@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import pytest
 
@@ -98,6 +99,13 @@ async def test_connections_are_found_by_channel_and_forgotten(
     assert await registry.members("game:g2", NOW) == []
     assert [c.player for c in await registry.members("global", NOW)] == ["bob"]
     assert await registry.enter("c1", "g1", NOW) is None  # gone
+    ungreeted = Connection("c3", "cy", NOW + HOUR, None, None, greeted=False)
+    await registry.add(ungreeted)
+    assert await registry.get("c3", NOW) == ungreeted
+    await registry.add(replace(ungreeted, greeted=True))
+    fetched = await registry.get("c3", NOW)
+    assert fetched is not None
+    assert fetched.greeted
 
 
 async def test_reads_ignore_expired_connections(registry: ConnectionRegistry) -> None:

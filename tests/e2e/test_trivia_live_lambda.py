@@ -188,7 +188,8 @@ def test_the_websocket_handlers_play_a_game_and_prune_gone_connections(
             lambda_env.invoke("connect_handler", connect("a", ann_ticket))
             lambda_env.invoke("connect_handler", connect("b", bob_ticket))
             lambda_env.invoke("default_handler", message("h", action="host", quizId="demo-live"))
-            (hosted,) = api.frames["h"]
+            history, hosted = api.frames["h"]  # the global chat's, with the first frame
+            assert history == {"type": "chatHistory", "channel": "global", "messages": []}
             game = hosted["gameId"]
             for connection in ("a", "b"):
                 lambda_env.invoke(

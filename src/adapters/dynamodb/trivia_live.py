@@ -428,7 +428,7 @@ class DynamoDBConnectionRegistry(_LiveTable):
             self._client.put_item, TableName=self._table, Item=to_item({
                 "PK": f"liveconn#{connection.connection_id}", "SK": "conn", **expires,
                 "player": connection.player, "node": connection.node or "",
-                "game": connection.game_id or "",
+                "game": connection.game_id or "", "greeted": connection.greeted,
             }),
         )  # fmt: skip
         await self._put_member("global", connection)
@@ -455,7 +455,7 @@ class DynamoDBConnectionRegistry(_LiveTable):
             return None
         return Connection(
             connection_id, fields["player"], int(fields["expiresAt"]),
-            fields["node"] or None, fields["game"] or None,
+            fields["node"] or None, fields["game"] or None, bool(fields.get("greeted", True)),
         )  # fmt: skip
 
     async def enter(self, connection_id: str, game_id: str, now: int) -> Connection | None:

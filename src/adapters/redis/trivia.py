@@ -440,6 +440,7 @@ def _connection_fields(connection: Connection) -> dict[Any, Any]:
         "node": connection.node or "",
         "game": connection.game_id or "",
         "expires": str(connection.expires_at),
+        "greeted": "1" if connection.greeted else "0",
     }
 
 
@@ -451,6 +452,7 @@ def _connection_of(connection_id: str, fields: dict[Any, Any]) -> Connection:
         int(values["expires"]),
         values["node"] or None,
         values["game"] or None,
+        values.get("greeted", "1") == "1",
     )
 
 

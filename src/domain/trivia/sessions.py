@@ -17,6 +17,7 @@ import contextlib
 import logging
 import secrets
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from domain.shared.errors import DomainError
@@ -99,15 +100,21 @@ class LiveSessions:
         if player is None:
             return None
         expires = now + CONNECTION_SECONDS * 1000
-        await self._connections.add(Connection(connection_id, player, expires, node))
+        # Behind a gateway nothing can be pushed while the connection opens: its greeting
+        # goes with its first frame.
+        connection = Connection(connection_id, player, expires, node, greeted=node is not None)
+        await self._connections.add(connection)
         return player
 
     async def greet(self, connection_id: str) -> None:
         """The global channel's recent messages, to a new connection."""
         connection = await self._connections.get(connection_id, self._games.now())
         if connection is not None:
-            history = await self._chat.history(GLOBAL)
-            await self._send(connection, frames.chat_history(GLOBAL, history))
+            await self._greet(connection)
+
+    async def _greet(self, connection: Connection) -> None:
+        history = await self._chat.history(GLOBAL)
+        await self._send(connection, frames.chat_history(GLOBAL, history))
 
     async def disconnect(self, connection_id: str) -> None:
         """The connection is gone; the host leaving their game pauses it."""
@@ -131,6 +138,12 @@ class LiveSessions:
         connection = await self._connections.get(connection_id, self._games.now())
         if connection is None:
             return  # gone (or expired) meanwhile: nobody to answer
+        if not connection.greeted:
+            connection = replace(connection, greeted=True)
+            await self._connections.add(connection)
+            await self._send(
+                connection, frames.chat_history(GLOBAL, await self._chat.history(GLOBAL))
+            )
         action: str | None = None
         try:
             command = frames.decode_frame(frame)

@@ -13,8 +13,8 @@ use cases as the local ``/ws/trivia`` endpoint (``domain.trivia.sessions``):
 
 Live state must be shared between invocations: ``REDIS_URL``, or ``TRIVIA_TABLE`` alone (the
 DynamoDB adapters, without ElastiCache); in memory the handlers refuse to start. The global
-chat's history cannot be pushed during ``$connect`` (the connection is not open yet) and is
-not sent on API Gateway.
+chat's history cannot be pushed during ``$connect`` (the connection is not open yet): it goes
+out with the connection's first frame.
 """
 
 from __future__ import annotations

@@ -137,7 +137,9 @@ class LiveGameStore(Protocol):
         ...
 
     async def get(self, game_id: str) -> LiveGame | None:
-        """The game as it stands, answers and scores included."""
+        """The game as it stands, scores included; ``answered`` holds the answers to the
+        open question(s) only (the others are settled, and a game's reads must not grow
+        with it)."""
         ...
 
     async def save(self, game: LiveGame) -> LiveGame:

@@ -259,3 +259,33 @@ def test_players_join_at_once_each_exactly_once(store_factory: Callable[[], Open
     assert after.scores == dict.fromkeys(players, 0)
     with pytest.raises(UnknownGameError):
         using(store_factory, lambda s: s.add_player("no-such-game", "ann"))
+
+
+def test_a_read_holds_the_open_questions_answers_only_and_delete_leaves_nothing(
+    store_factory: Callable[[], Opened], request: pytest.FixtureRequest
+) -> None:
+    async def work(store: LiveGameStore) -> None:
+        game = a_game("demo-casual", "ann", "bob")
+        await store.create(game)
+        await store.record_answer(game.game_id, "ann", 1, True, NOW)
+        stored = await store.get(game.game_id)
+        assert stored is not None
+        stored.close(DEMO_HOST)
+        stored.ask(DEMO_HOST, NOW)
+        await store.save(stored)
+        await store.record_answer(game.game_id, "bob", 2, False, NOW)
+        again = await store.get(game.game_id)
+        assert again is not None
+        assert again.answered == {(2, "bob")}  # question 1 is settled: not read again
+        assert again.scores == {"ann": 1, "bob": 0}
+        await store.delete(game.game_id)
+        assert await store.get(game.game_id) is None
+        if "redis" in request.node.callspec.id:
+            from redis.asyncio import Redis
+
+            client = Redis.from_url(request.getfixturevalue("redis_url"))
+            # KEYS here, in a test only: the store itself deletes every key by its name.
+            assert await client.keys(f"trivia:live:{{{game.game_id}}}*") == []
+            await client.aclose()
+
+    using(store_factory, work)

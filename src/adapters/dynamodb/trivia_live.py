@@ -85,16 +85,20 @@ class _LiveTable:
     async def _run(self, fn: Any, **kwargs: Any) -> Any:
         return await call(TriviaStoreUnavailableError, WHAT, fn, **kwargs)
 
-    async def _query(self, pk: str, **extra: Any) -> list[dict[str, Any]]:
-        """Every item of the partition (all pages), consistently."""
+    async def _query(
+        self, pk: str, begins: str | None = None, **extra: Any
+    ) -> list[dict[str, Any]]:
+        """Every item of the partition (whose sort key ``begins`` so), all pages, consistently."""
         items: list[dict[str, Any]] = []
         start: dict[str, Any] | None = None
+        condition = "PK = :pk" if begins is None else "PK = :pk AND begins_with(SK, :begins)"
+        named = values(pk=pk) if begins is None else values(pk=pk, begins=begins)
         while True:
             page = await self._run(
                 self._client.query,
                 TableName=self._table,
-                KeyConditionExpression="PK = :pk",
-                ExpressionAttributeValues=values(pk=pk),
+                KeyConditionExpression=condition,
+                ExpressionAttributeValues=named,
                 ConsistentRead=True,
                 **extra,
                 **({"ExclusiveStartKey": start} if start else {}),
@@ -159,7 +163,11 @@ class DynamoDBLiveGameStore(_LiveTable):
         if gate is None or not _live(_now(), gate):
             return None
         players = {i["SK"].removeprefix("player#"): i for i in items if i["SK"] != "game"}
-        answers = await self._query(f"liveanswers#{game_id}", ProjectionExpression="SK")
+        answers: list[dict[str, Any]] = []
+        for number in gate["open"]:  # the open questions' answers only: the rest are settled
+            answers += await self._query(
+                f"liveanswers#{game_id}", f"{number}#", ProjectionExpression="SK"
+            )
         doc = json.loads(gate["doc"])
         return LiveGame(
             game_id,

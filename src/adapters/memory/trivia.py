@@ -321,7 +321,7 @@ def _live_copy(game: LiveGame) -> LiveGame:
         players=list(game.players),
         scores=dict(game.scores),
         correct=dict(game.correct),
-        answered=set(game.answered),
+        answered={a for a in game.answered if a[0] in game.open_numbers},  # the open ones
         first_correct=dict(game.first_correct),
     )
 

@@ -7,7 +7,8 @@ the end (never ``KEYS`` or ``SCAN``):
 - ``trivia:live:{G}:gate``: hash: ``doc`` (the host's side as JSON: quiz copy, round),
   and the fields an answer checks: ``state``, ``started``, ``paused``, ``open`` (question
   numbers), ``closes`` (epoch ms), ``live``, ``version``;
-- ``...:answered``: set of ``<number>:<player>``;
+- ``...:answered:<n>``: set of ``<n>:<player>``, one per question (a host action reads only
+  the open questions', so its cost does not grow with the game);
 - ``...:scores``, ``...:correct``: hashes player -> points, correct answers;
 - ``...:first``: hash question number -> the player whose correct answer came first;
 - ``...:players``: list of the players in the order they joined (a join is one script);
@@ -152,9 +153,10 @@ class RedisLiveGameStore:
         self._join = redis.register_script(_JOIN)
 
     @staticmethod
-    def _keys(game_id: str) -> list[str]:
+    def _keys(game_id: str, number: int = 0) -> list[str]:
+        """The game's keys; the second is question ``number``'s answers."""
         tag = f"trivia:live:{{{game_id}}}"
-        parts = ("gate", "answered", "scores", "correct", "first", "players")
+        parts = ("gate", f"answered:{number}", "scores", "correct", "first", "players")
         return [f"{tag}:{part}" for part in parts]
 
     async def create(self, game: LiveGame) -> None:
@@ -168,8 +170,10 @@ class RedisLiveGameStore:
                 }  # fmt: skip
                 pipe.hset(keys[0], mapping=gate)
                 pipe.zadd(LIVE_INDEX, {listed: 0})
-                if game.answered:
-                    pipe.sadd(keys[1], *(f"{n}:{p}" for n, p in game.answered))
+                for number in sorted({n for n, _ in game.answered}):
+                    answers = self._keys(game.game_id, number)[1]
+                    pipe.sadd(answers, *(f"{n}:{p}" for n, p in game.answered if n == number))
+                    pipe.expire(answers, self._ttl)
                 if game.players:
                     pipe.rpush(keys[5], *game.players)
                 for key, values in ((keys[2], game.scores), (keys[3], game.correct),
@@ -187,17 +191,24 @@ class RedisLiveGameStore:
         try:
             async with self._redis.pipeline(transaction=True) as pipe:
                 pipe.hgetall(keys[0])
-                pipe.smembers(keys[1])
                 pipe.hgetall(keys[2])
                 pipe.hgetall(keys[3])
                 pipe.hgetall(keys[4])
                 pipe.lrange(keys[5], 0, -1)
-                gate, answered, scores, correct, first, players = await pipe.execute()
+                gate, scores, correct, first, players = await pipe.execute()
+            if not gate:
+                return None
+            fields = {_text(k): _text(v) for k, v in gate.items()}
+            open_numbers = [int(n) for n in fields["open"].split(",") if n]
+            answered: list[Any] = []
+            if open_numbers:  # the open questions' answers only: the others are settled
+                async with self._redis.pipeline(transaction=False) as pipe:
+                    for number in open_numbers:
+                        pipe.smembers(self._keys(game_id, number)[1])
+                    for members in await pipe.execute():
+                        answered += members
         except RedisError as exc:
             raise TriviaStoreUnavailableError("The live-game store is unreachable.") from exc
-        if not gate:
-            return None
-        fields = {_text(k): _text(v) for k, v in gate.items()}
         doc = json.loads(fields["doc"])
         game = LiveGame(
             game_id,
@@ -242,7 +253,8 @@ class RedisLiveGameStore:
     ) -> AnswerOutcome:
         args: list[str | int] = [self._ttl, player, number, "1" if correct else "0", now]
         try:
-            outcome, opened = await self._answer(keys=self._keys(game_id), args=args)
+            keys = self._keys(game_id, number)
+            outcome, opened = await self._answer(keys=keys, args=args)
         except RedisError as exc:
             raise TriviaStoreUnavailableError("The live-game store is unreachable.") from exc
         result = _text(outcome)
@@ -288,11 +300,13 @@ class RedisLiveGameStore:
     async def delete(self, game_id: str) -> None:
         keys = self._keys(game_id)
         try:
-            listed = await self._redis.hget(keys[0], "listed")
+            listed, doc = await self._redis.hmget(keys[0], ["listed", "doc"])
+            questions = len(json.loads(doc)["content"]["questions"]) if doc is not None else 0
+            answers = [self._keys(game_id, n)[1] for n in range(1, questions + 1)]
             async with self._redis.pipeline(transaction=False) as pipe:
                 if listed is not None:
                     pipe.zrem(LIVE_INDEX, listed)
-                pipe.delete(*keys)
+                pipe.delete(*keys, *answers)  # every key by its name
                 await pipe.execute()
         except RedisError as exc:
             raise TriviaStoreUnavailableError("The live-game store is unreachable.") from exc

@@ -84,6 +84,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     players.add_argument("--host-url", help="the host's server, when not the players' one")
     players.add_argument("--question-seconds", type=int, default=30)
     players.add_argument("--seed", type=int, default=1)
+    players.add_argument(
+        "--think-ms", type=int, nargs=2, default=(0, 0), metavar=("LOW", "HIGH"),
+        help="each answer after a random pause in this range (default: at once)",
+    )  # fmt: skip
 
     token = commands.add_parser(
         "dev-token", help="print a development token of the embedded identity provider"
@@ -166,6 +170,7 @@ def _trivia_players(settings: Settings, args: argparse.Namespace) -> int:
             seed=args.seed,
             show_progress=sys.stderr.isatty(),
             host_url=args.host_url,
+            think_ms=(min(args.think_ms), max(args.think_ms)),
         )
     )
     print(json.dumps(summary, indent=2))

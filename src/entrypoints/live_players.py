@@ -1,14 +1,11 @@
-"""``portside trivia players``: simulated players of a live game over real WebSockets, for
-demos and benchmarks.
+"""``portside trivia players``: simulated players of a live game over real WebSockets.
 
-Each player gets a development token (the embedded identity provider, as ``dev-token``), a
-ticket from ``POST /live/tickets``, connects to ``/ws/trivia`` and joins the game; it answers
-every question it is asked (a random option, or a random one of a few words) at once. With
-``--host QUIZ_ID`` the tool also hosts the quiz as its owner and drives the game: start, then
-for each question (or round) ask, wait until every player answered or the deadline, close,
-scoreboard, and the next once every player has seen it; at the end, end. A progress bar
-goes to stderr; the summary (JSON) to stdout, with the broadcast latency from each ``ask``
-to each player's ``question`` frame.
+Each player gets a development token (as ``dev-token``), a ticket from ``POST /live/tickets``,
+connects to ``/ws/trivia``, joins, and answers every question (a random option or word, after
+a think time). With ``--host QUIZ_ID`` the tool also hosts the quiz and drives the game: start;
+per question (or round) ask, wait for every answer or the deadline, close, scoreboard, and
+the next once everyone has seen it; end. A progress bar goes to stderr, the summary (JSON,
+with the broadcast latency from each ``ask`` to each player's ``question``) to stdout.
 """
 
 from __future__ import annotations

@@ -184,7 +184,7 @@ class RedisLiveGameStore:
                     pipe.expire(key, self._ttl)
                 await pipe.execute()
         except RedisError as exc:
-            raise TriviaStoreUnavailableError("The live-game store is unreachable.") from exc
+            raise _unavailable(exc) from exc
 
     async def get(self, game_id: str) -> LiveGame | None:
         keys = self._keys(game_id)
@@ -208,7 +208,7 @@ class RedisLiveGameStore:
                     for members in await pipe.execute():
                         answered += members
         except RedisError as exc:
-            raise TriviaStoreUnavailableError("The live-game store is unreachable.") from exc
+            raise _unavailable(exc) from exc
         doc = json.loads(fields["doc"])
         game = LiveGame(
             game_id,
@@ -241,7 +241,7 @@ class RedisLiveGameStore:
         try:
             version = await self._save(keys=self._keys(game.game_id), args=args)
         except RedisError as exc:
-            raise TriviaStoreUnavailableError("The live-game store is unreachable.") from exc
+            raise _unavailable(exc) from exc
         if version == -1:
             raise UnknownGameError(game.game_id)
         if version == 0:
@@ -256,7 +256,7 @@ class RedisLiveGameStore:
             keys = self._keys(game_id, number)
             outcome, opened = await self._answer(keys=keys, args=args)
         except RedisError as exc:
-            raise TriviaStoreUnavailableError("The live-game store is unreachable.") from exc
+            raise _unavailable(exc) from exc
         result = _text(outcome)
         if result == "unknown":
             raise UnknownGameError(game_id)
@@ -279,7 +279,7 @@ class RedisLiveGameStore:
         try:
             added = await self._join(keys=self._keys(game_id), args=[self._ttl, player])
         except RedisError as exc:
-            raise TriviaStoreUnavailableError("The live-game store is unreachable.") from exc
+            raise _unavailable(exc) from exc
         if added == -1:
             raise UnknownGameError(game_id)
         if added == -2:
@@ -291,7 +291,7 @@ class RedisLiveGameStore:
         try:
             ids = await self._redis.zrangebylex(LIVE_INDEX, low, "+", 0, limit + 1)
         except RedisError as exc:
-            raise TriviaStoreUnavailableError("The live-game store is unreachable.") from exc
+            raise _unavailable(exc) from exc
         page = [_text(i) for i in ids]
         more = len(page) > limit
         page = page[:limit]
@@ -309,7 +309,7 @@ class RedisLiveGameStore:
                 pipe.delete(*keys, *answers)  # every key by its name
                 await pipe.execute()
         except RedisError as exc:
-            raise TriviaStoreUnavailableError("The live-game store is unreachable.") from exc
+            raise _unavailable(exc) from exc
 
 
 def _gate(game: LiveGame) -> dict[str, str]:

@@ -6,9 +6,9 @@ import asyncio
 import gc
 import logging
 import uuid
-from collections.abc import AsyncIterator, Callable, Collection
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
@@ -23,10 +23,6 @@ from entrypoints.http.errors import install_error_handlers, problem, problems
 from entrypoints.http.models.shared import HealthBody, ReadinessBody
 from entrypoints.http.openapi import install_openapi
 from entrypoints.logs import request_id
-
-if TYPE_CHECKING:
-    from domain.races.service import RaceService
-    from domain.trivia.sessions import LiveSessions
 
 READINESS_TIMEOUT_SECONDS = 2.0
 SWEEP_SECONDS = 5.0
@@ -99,26 +95,15 @@ CONTEXT_OF_SEGMENT = {
 }
 
 
-async def _sweep_races(races: RaceService) -> None:
-    """Finish races whose slot and grace have passed, every few seconds (the local timer
-    standing in for the scheduled sweep_handler)."""
+async def _every(seconds: float, sweep: Callable[[], Awaitable[object]], what: str) -> None:
+    """``sweep`` every ``seconds`` until cancelled: the local timer standing in for a
+    scheduled sweep handler on Lambda (a failed sweep is retried on the next tick)."""
     while True:
-        await asyncio.sleep(SWEEP_SECONDS)
+        await asyncio.sleep(seconds)
         try:
-            await races.sweep()
-        except Exception:  # a failed sweep is retried on the next tick
-            log.exception("race sweep failed")
-
-
-async def _sweep_live(sessions: LiveSessions) -> None:
-    """Close live questions at their deadline and end games whose host is gone (the local
-    timer standing in for the scheduled sweep handler on Lambda)."""
-    while True:
-        await asyncio.sleep(LIVE_SWEEP_SECONDS)
-        try:
-            await sessions.sweep()
-        except Exception:  # a failed sweep is retried on the next tick
-            log.exception("live game sweep failed")
+            await sweep()
+        except Exception:
+            log.exception("%s sweep failed", what)
 
 
 def create_app(
@@ -141,10 +126,15 @@ def create_app(
             await composition.orders.recover()
         timers = []
         if "races" in contexts:
-            timers.append(asyncio.create_task(_sweep_races(composition.races)))
+            # races whose slot and grace have passed
+            timers.append(
+                asyncio.create_task(_every(SWEEP_SECONDS, composition.races.sweep, "race"))
+            )
         if "trivia" in contexts and sockets:
             live = composition.live
-            timers.append(asyncio.create_task(_sweep_live(live.sessions)))
+            # live questions at their deadline, games whose host's grace is over
+            sweep = _every(LIVE_SWEEP_SECONDS, live.sessions.sweep, "live game")
+            timers.append(asyncio.create_task(sweep))
             timers += [asyncio.create_task(work()) for work in live.background]
         yield
         for timer in timers:

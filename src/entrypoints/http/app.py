@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import io
 import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection
@@ -28,6 +29,8 @@ READINESS_TIMEOUT_SECONDS = 2.0
 SWEEP_SECONDS = 5.0
 #: How late a live question may close after its deadline (answers are refused on time).
 LIVE_SWEEP_SECONDS = 0.2
+#: How long the stop waits for the timers, then for the clients' close.
+STOP_SECONDS = 3.0
 #: Swagger UI's files, served by the app from a package (no CDN: /docs works offline).
 DOCS_ASSETS = "/docs/assets"
 DOCS_PACKAGE = ("fastapi_offline", "static")
@@ -106,6 +109,24 @@ async def _every(seconds: float, sweep: Callable[[], Awaitable[object]], what: s
             log.exception("%s sweep failed", what)
 
 
+async def _stop(timers: list[asyncio.Task[None]], close: Awaitable[None]) -> None:
+    """Cancel the timers, then close the clients, each wait bounded: a task stuck in a
+    client's close must not hold the process past its stop (its stack is logged)."""
+    for timer in timers:
+        timer.cancel()
+    closing = asyncio.ensure_future(close)
+    for tasks in (timers, [closing]):
+        if not tasks:
+            continue
+        _, stuck = await asyncio.wait(tasks, timeout=STOP_SECONDS)
+        for task in stuck:
+            stack = io.StringIO()
+            task.print_stack(file=stack)
+            log.warning("still running after %s s at the stop:\n%s", STOP_SECONDS, stack.getvalue())
+    if closing.done():
+        closing.result()  # a failed close is the stop's error, as it was unbounded
+
+
 def create_app(
     composition: Composition, contexts: Collection[str] = CONTEXTS, *, sockets: bool = True
 ) -> FastAPI:
@@ -137,10 +158,7 @@ def create_app(
             timers.append(asyncio.create_task(sweep))
             timers += [asyncio.create_task(work()) for work in live.background]
         yield
-        for timer in timers:
-            timer.cancel()
-        await asyncio.gather(*timers, return_exceptions=True)
-        await composition.aclose()
+        await _stop(timers, composition.aclose())
 
     app = FastAPI(
         title="Portside",

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
+from domain.shared.connections import Connection
 from domain.shared.events import DomainEvent, QueuedMessage
 from domain.shared.idempotency import IdempotencyRecord
 
@@ -63,3 +65,13 @@ class DeadLetters(Protocol):
     """Where work that cannot be completed goes, with the reason, so it is never lost."""
 
     async def send(self, source: str, payload: str, reason: str) -> None: ...
+
+
+class Pusher(Protocol):
+    """The live-notification port: sends frames to players' live connections, wherever
+    each is held (this process, another server process, API Gateway)."""
+
+    async def push(self, connections: Sequence[Connection], frame: str) -> list[Connection]:
+        """Deliver (or queue) ``frame`` to each; the connections that are gone for good (the
+        caller removes them). One connection's failure never stops the others'."""
+        ...

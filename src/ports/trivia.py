@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from decimal import Decimal
 from typing import Protocol
 
-from domain.trivia.live import AnswerOutcome, ChatMessage, Connection, LiveGame
+from domain.shared.connections import Connection
+from domain.trivia.live import AnswerOutcome, ChatMessage, LiveGame
 from domain.trivia.market import Listing
 from domain.trivia.model import Quiz
 from domain.trivia.progress import Progress
@@ -173,7 +173,8 @@ class LiveGameStore(Protocol):
 
 class ConnectionRegistry(Protocol):
     """Live connections: single-use tickets, who holds each connection, and the channels
-    (``global``: every connection; ``game:<id>``: those that joined the game). Entries expire
+    (``global``: every connection; ``player:<username>``: the player's own, for notifications;
+    ``game:<id>``: those that joined the game). Entries expire
     (``expires_at``); reads at ``now`` ignore expired ones, whenever the store deletes them.
 
     Raises TriviaStoreUnavailableError when the store cannot answer.
@@ -199,15 +200,6 @@ class ConnectionRegistry(Protocol):
 
     async def members(self, channel: str, now: int) -> list[Connection]:
         """The connections in ``global`` or ``game:<id>``."""
-        ...
-
-
-class Pusher(Protocol):
-    """Sends frames to live connections, wherever each is held."""
-
-    async def push(self, connections: Sequence[Connection], frame: str) -> list[Connection]:
-        """Deliver (or queue) ``frame`` to each; the connections that are gone for good (the
-        caller removes them). One connection's failure never stops the others'."""
         ...
 
 

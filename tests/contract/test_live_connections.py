@@ -9,8 +9,10 @@ from dataclasses import replace
 
 import pytest
 
-from adapters.memory.trivia import InMemoryChatLog, InMemoryConnectionRegistry, InProcessPusher
-from domain.trivia.live import ChatMessage, Connection
+from adapters.memory.shared import InProcessPusher
+from adapters.memory.trivia import InMemoryChatLog, InMemoryConnectionRegistry
+from domain.shared.connections import Connection
+from domain.trivia.live import ChatMessage
 from ports.trivia import ChatLog, ConnectionRegistry
 from tests.support.services import trivia_table
 
@@ -108,6 +110,23 @@ async def test_connections_are_found_by_channel_and_forgotten(
     assert fetched.greeted
 
 
+async def test_a_players_channel_holds_their_connections_only(
+    registry: ConnectionRegistry,
+) -> None:
+    # Notifications go to ``player:<username>`` (any username: this one has a space).
+    await registry.add(Connection("c1", "ann lee", NOW + HOUR, "node-a"))
+    await registry.add(Connection("c2", "ann lee", NOW + HOUR, "node-b"))
+    await registry.add(Connection("c3", "bob", NOW + HOUR, "node-a"))
+    await registry.enter("c2", "g1", NOW)
+    mine = await registry.members("player:ann lee", NOW)
+    assert sorted((c.connection_id, c.node) for c in mine) == [("c1", "node-a"), ("c2", "node-b")]
+    assert all(c.player == "ann lee" for c in mine)
+    await registry.remove("c1")
+    assert [c.connection_id for c in await registry.members("player:ann lee", NOW)] == ["c2"]
+    assert await registry.members("player:nobody", NOW) == []
+    assert await registry.members("player:ann lee", NOW + HOUR) == []  # expired
+
+
 async def test_reads_ignore_expired_connections(registry: ConnectionRegistry) -> None:
     # DynamoDB deletes expired items late, Redis at its own pace: reads must not see them.
     await registry.add(Connection("old", "ann", NOW + 1000))
@@ -163,7 +182,7 @@ async def test_the_redis_fanout_reaches_connections_held_by_another_process(
 ) -> None:
     from redis.asyncio import Redis
 
-    from adapters.redis.trivia import RedisFanoutPusher
+    from adapters.redis.shared import RedisFanoutPusher
 
     one, two = Redis.from_url(redis_url), Redis.from_url(redis_url)
     local_a, local_b = InProcessPusher(), InProcessPusher()

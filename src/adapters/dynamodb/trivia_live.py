@@ -40,6 +40,7 @@ from botocore.exceptions import ClientError
 from adapters.dynamodb.codec import from_item, to_item, values
 from adapters.dynamodb.tables import call, transact
 from adapters.trivia_documents import content_of, quiz_document
+from domain.shared.connections import Connection
 from domain.trivia.errors import (
     AlreadyAnsweredError,
     GameEndedError,
@@ -51,14 +52,7 @@ from domain.trivia.errors import (
     TriviaStoreUnavailableError,
     UnknownGameError,
 )
-from domain.trivia.live import (
-    AnswerOutcome,
-    ChatMessage,
-    Connection,
-    LiveGame,
-    LiveState,
-    Reveal,
-)
+from domain.trivia.live import AnswerOutcome, ChatMessage, LiveGame, LiveState, Reveal
 from domain.trivia.model import Mode
 
 if TYPE_CHECKING:
@@ -440,6 +434,7 @@ class DynamoDBConnectionRegistry(_LiveTable):
             }),
         )  # fmt: skip
         await self._put_member("global", connection)
+        await self._put_member(f"player:{connection.player}", connection)
 
     async def _put_member(self, channel: str, connection: Connection) -> None:
         await self._run(
@@ -487,14 +482,15 @@ class DynamoDBConnectionRegistry(_LiveTable):
         connection = await self.get(connection_id, 0)
         if connection is None:
             return None
-        keys = [(f"liveconn#{connection_id}", "conn"), ("livechannel#global", connection_id)]
+        keys = [(f"liveconn#{connection_id}", "conn"), ("livechannel#global", connection_id),
+                (f"livechannel#player:{connection.player}", connection_id)]  # fmt: skip
         if connection.game_id is not None:
             keys.append((f"livechannel#game:{connection.game_id}", connection_id))
         await self._delete_all(keys)
         return connection
 
     async def members(self, channel: str, now: int) -> list[Connection]:
-        game_id = None if channel == "global" else channel.removeprefix("game:")
+        game_id = channel.removeprefix("game:") if channel.startswith("game:") else None
         return [
             Connection(i["SK"], i["player"], int(i["expiresAt"]), i["node"] or None, game_id)
             for i in await self._query(f"livechannel#{channel}")

@@ -6,9 +6,10 @@ import asyncio
 import logging
 import threading
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 
+from domain.shared.connections import Connection
 from domain.shared.errors import UnavailableError
 from domain.shared.events import DomainEvent, QueuedMessage, event_message
 from domain.shared.idempotency import IdempotencyRecord, RecordStatus
@@ -137,3 +138,30 @@ class InMemoryDeadLetters:
     async def send(self, source: str, payload: str, reason: str) -> None:
         log.error("dead letter from %s: %s (%s)", source, reason, payload)
         self.letters.append((source, payload, reason))
+
+
+Sink = Callable[[str], bool]
+
+
+class InProcessPusher:
+    """Pusher to the connections this process holds (the local server's sockets): each
+    registers a sink that queues without waiting, so a slow player never delays the others."""
+
+    def __init__(self) -> None:
+        self._sinks: dict[str, Sink] = {}
+
+    def register(self, connection_id: str, sink: Sink) -> None:
+        self._sinks[connection_id] = sink
+
+    def unregister(self, connection_id: str) -> None:
+        self._sinks.pop(connection_id, None)
+
+    def holds(self, connection_id: str) -> bool:
+        return connection_id in self._sinks
+
+    def deliver(self, connection_id: str, frame: str) -> bool:
+        sink = self._sinks.get(connection_id)
+        return sink is not None and sink(frame)
+
+    async def push(self, connections: Sequence[Connection], frame: str) -> list[Connection]:
+        return [c for c in connections if not self.deliver(c.connection_id, frame)]

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Callable, Sequence
 from dataclasses import replace
 from decimal import Decimal
 from typing import Protocol, TypeVar
 
+from domain.shared.connections import Connection
 from domain.trivia.errors import (
     GrantAlreadyClaimedError,
     InsufficientBalanceError,
@@ -17,7 +17,7 @@ from domain.trivia.errors import (
     StaleLiveGameError,
     UnknownGameError,
 )
-from domain.trivia.live import AnswerOutcome, ChatMessage, Connection, LiveGame
+from domain.trivia.live import AnswerOutcome, ChatMessage, LiveGame
 from domain.trivia.market import Listing, coins
 from domain.trivia.model import (
     LeaderboardPolicy,
@@ -389,7 +389,7 @@ class InMemoryLiveGameStore:
 
 
 class InMemoryConnectionRegistry:
-    """ConnectionRegistry of one process (tickets, connections, each game's channel)."""
+    """ConnectionRegistry of one process (tickets, connections, the channels)."""
 
     def __init__(self) -> None:
         self._tickets: dict[str, tuple[str, int]] = {}
@@ -431,6 +431,9 @@ class InMemoryConnectionRegistry:
     async def members(self, channel: str, now: int) -> list[Connection]:
         if channel == "global":
             found = list(self._connections.values())
+        elif channel.startswith("player:"):
+            player = channel.removeprefix("player:")
+            found = [c for c in self._connections.values() if c.player == player]
         else:
             ids = self._games.get(channel.removeprefix("game:"), {})
             found = [self._connections[i] for i in ids]
@@ -445,33 +448,6 @@ class InMemoryConnectionRegistry:
 
 
 #: Hands a frame to one connection without waiting; False when it cannot take it (gone).
-Sink = Callable[[str], bool]
-
-
-class InProcessPusher:
-    """Pusher to the connections this process holds (the local server's sockets): each
-    registers a sink that queues without waiting, so a slow player never delays the others."""
-
-    def __init__(self) -> None:
-        self._sinks: dict[str, Sink] = {}
-
-    def register(self, connection_id: str, sink: Sink) -> None:
-        self._sinks[connection_id] = sink
-
-    def unregister(self, connection_id: str) -> None:
-        self._sinks.pop(connection_id, None)
-
-    def holds(self, connection_id: str) -> bool:
-        return connection_id in self._sinks
-
-    def deliver(self, connection_id: str, frame: str) -> bool:
-        sink = self._sinks.get(connection_id)
-        return sink is not None and sink(frame)
-
-    async def push(self, connections: Sequence[Connection], frame: str) -> list[Connection]:
-        return [c for c in connections if not self.deliver(c.connection_id, frame)]
-
-
 class InMemoryChatLog:
     """ChatLog of one process."""
 

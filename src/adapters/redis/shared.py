@@ -1,17 +1,24 @@
-"""Shared-kernel adapters on Redis: the idempotency store."""
+"""Shared-kernel adapters on Redis: the idempotency store, and the live connections' fan-out
+between server processes."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
+from collections.abc import Sequence
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from adapters.memory.shared import InProcessPusher
+from domain.shared.connections import Connection
 from domain.shared.idempotency import (
     IdempotencyRecord,
     IdempotencyStoreUnavailableError,
     RecordStatus,
 )
+from domain.shared.retry import Backoff
 
 # Take the record unless a live one holds the key (COMPLETED, or INPROGRESS with its lock
 # still running); the key itself expires with the record (EXAT).
@@ -79,3 +86,62 @@ class RedisIdempotencyStore:
             await self._redis.delete(self._key(key))
         except RedisError as exc:
             raise IdempotencyStoreUnavailableError("The idempotency store failed.") from exc
+
+
+log = logging.getLogger(__name__)
+
+LISTEN_BACKOFF = Backoff(base=0.1, cap=5.0)
+
+
+class RedisFanoutPusher:
+    """Pusher for several server processes: a connection this process holds gets the frame
+    directly; the others' through Redis pub/sub, one message per process (its ``node``
+    channel) naming its connections. A process that no longer listens (PUBLISH reaches
+    nobody) has lost its connections: they are reported gone."""
+
+    def __init__(self, redis: Redis, local: InProcessPusher, node: str) -> None:
+        self._redis = redis
+        self._local = local
+        self._node = node
+
+    @staticmethod
+    def _channel(node: str) -> str:
+        return f"live:node:{node}"
+
+    async def push(self, connections: Sequence[Connection], frame: str) -> list[Connection]:
+        gone: list[Connection] = []
+        elsewhere: dict[str, list[Connection]] = {}
+        for connection in connections:
+            if connection.node in (None, self._node):
+                if not self._local.deliver(connection.connection_id, frame):
+                    gone.append(connection)
+            else:
+                elsewhere.setdefault(connection.node, []).append(connection)
+        for node, held in elsewhere.items():
+            message = json.dumps([[c.connection_id for c in held], frame], ensure_ascii=False)
+            try:
+                receivers = await self._redis.publish(self._channel(node), message)
+            except RedisError:
+                log.warning("live fan-out to node %s failed; its players miss a frame", node)
+                continue
+            if receivers == 0:
+                gone.extend(held)
+        return gone
+
+    async def listen(self) -> None:
+        """Deliver what other processes publish for this one's connections, until
+        cancelled; a lost subscription is made again after a bounded, jittered pause."""
+        failures = 0
+        while True:
+            try:
+                async with self._redis.pubsub(ignore_subscribe_messages=True) as pubsub:
+                    await pubsub.subscribe(self._channel(self._node))
+                    failures = 0
+                    async for message in pubsub.listen():
+                        ids, frame = json.loads(message["data"])
+                        for connection_id in ids:
+                            self._local.deliver(connection_id, frame)
+            except RedisError:
+                log.warning("live fan-out subscription lost; subscribing again")
+                await asyncio.sleep(LISTEN_BACKOFF.delay(failures))
+                failures += 1

@@ -24,21 +24,18 @@ question) bumps the version, so a host action computed before it is read again.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import logging
 import secrets
-from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from adapters.memory.trivia import InProcessPusher
 from adapters.trivia_documents import content_of, quiz_document
-from domain.shared.retry import Backoff
+from domain.shared.connections import Connection
 from domain.trivia.errors import (
     AlreadyAnsweredError,
     GameEndedError,
@@ -50,19 +47,11 @@ from domain.trivia.errors import (
     TriviaStoreUnavailableError,
     UnknownGameError,
 )
-from domain.trivia.live import (
-    AnswerOutcome,
-    ChatMessage,
-    Connection,
-    LiveGame,
-    LiveState,
-    Reveal,
-)
+from domain.trivia.live import AnswerOutcome, ChatMessage, LiveGame, LiveState, Reveal
 from domain.trivia.model import Mode
 
 log = logging.getLogger(__name__)
 #: Pauses between attempts to subscribe again to the fan-out channel.
-LISTEN_BACKOFF = Backoff(base=0.1, cap=5.0)
 #: Seconds a game's keys live after its last activity.
 LIVE_TTL_SECONDS = 24 * 3600
 #: The running games, by when they were hosted: one sorted set of ``<ms> <gameId>`` (all
@@ -341,10 +330,14 @@ def _unavailable(exc: RedisError) -> TriviaStoreUnavailableError:
 
 
 def _channel_key(channel: str) -> str:
-    """``global`` -> ``trivia:live:global:members``; ``game:G`` -> under G's hash tag, so a
-    game's keys are all deleted by name at its end."""
+    """``global`` -> ``trivia:live:global:members``; ``player:P`` -> one per player (by
+    digest: usernames hold any character); ``game:G`` -> under G's hash tag, so a game's keys
+    are all deleted by name at its end."""
     if channel == "global":
         return "trivia:live:global:members"
+    if channel.startswith("player:"):
+        digest = hashlib.sha256(channel.removeprefix("player:").encode()).hexdigest()
+        return f"trivia:live:player:{digest}:members"
     return f"trivia:live:{{{channel.removeprefix('game:')}}}:members"
 
 
@@ -379,7 +372,11 @@ class RedisConnectionRegistry:
                 key = f"trivia:live:conn:{connection.connection_id}"
                 pipe.hset(key, mapping=_connection_fields(connection))
                 pipe.pexpireat(key, connection.expires_at)
-                pipe.zadd(_channel_key("global"), {_member(connection): connection.expires_at})
+                member = {_member(connection): connection.expires_at}
+                pipe.zadd(_channel_key("global"), member)
+                mine = _channel_key(f"player:{connection.player}")
+                pipe.zadd(mine, member)
+                pipe.expire(mine, LIVE_TTL_SECONDS)
                 await pipe.execute()
         except RedisError as exc:
             raise _unavailable(exc) from exc
@@ -423,6 +420,7 @@ class RedisConnectionRegistry:
             connection = _connection_of(connection_id, fields)
             async with self._redis.pipeline(transaction=True) as pipe:
                 pipe.zrem(_channel_key("global"), _member(connection))
+                pipe.zrem(_channel_key(f"player:{connection.player}"), _member(connection))
                 if connection.game_id is not None:
                     pipe.zrem(_channel_key(f"game:{connection.game_id}"), _member(connection))
                 pipe.delete(key)
@@ -440,7 +438,7 @@ class RedisConnectionRegistry:
                 _, found = await pipe.execute()
         except RedisError as exc:
             raise _unavailable(exc) from exc
-        game_id = channel.removeprefix("game:") if channel != "global" else None
+        game_id = channel.removeprefix("game:") if channel.startswith("game:") else None
         members = []
         for raw in found:
             connection_id, player, node = json.loads(raw)
@@ -530,57 +528,3 @@ class RedisChatLog:
             await self._redis.delete(self._key(channel))
         except RedisError as exc:
             raise _unavailable(exc) from exc
-
-
-class RedisFanoutPusher:
-    """Pusher for several server processes: a connection this process holds gets the frame
-    directly; the others' through Redis pub/sub, one message per process (its ``node``
-    channel) naming its connections. A process that no longer listens (PUBLISH reaches
-    nobody) has lost its connections: they are reported gone."""
-
-    def __init__(self, redis: Redis, local: InProcessPusher, node: str) -> None:
-        self._redis = redis
-        self._local = local
-        self._node = node
-
-    @staticmethod
-    def _channel(node: str) -> str:
-        return f"trivia:live:node:{node}"
-
-    async def push(self, connections: Sequence[Connection], frame: str) -> list[Connection]:
-        gone: list[Connection] = []
-        elsewhere: dict[str, list[Connection]] = {}
-        for connection in connections:
-            if connection.node in (None, self._node):
-                if not self._local.deliver(connection.connection_id, frame):
-                    gone.append(connection)
-            else:
-                elsewhere.setdefault(connection.node, []).append(connection)
-        for node, held in elsewhere.items():
-            message = json.dumps([[c.connection_id for c in held], frame], ensure_ascii=False)
-            try:
-                receivers = await self._redis.publish(self._channel(node), message)
-            except RedisError:
-                log.warning("live fan-out to node %s failed; its players miss a frame", node)
-                continue
-            if receivers == 0:
-                gone.extend(held)
-        return gone
-
-    async def listen(self) -> None:
-        """Deliver what other processes publish for this one's connections, until
-        cancelled; a lost subscription is made again after a bounded, jittered pause."""
-        failures = 0
-        while True:
-            try:
-                async with self._redis.pubsub(ignore_subscribe_messages=True) as pubsub:
-                    await pubsub.subscribe(self._channel(self._node))
-                    failures = 0
-                    async for message in pubsub.listen():
-                        ids, frame = json.loads(message["data"])
-                        for connection_id in ids:
-                            self._local.deliver(connection_id, frame)
-            except RedisError:
-                log.warning("live fan-out subscription lost; subscribing again")
-                await asyncio.sleep(LISTEN_BACKOFF.delay(failures))
-                failures += 1

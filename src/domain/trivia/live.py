@@ -71,21 +71,6 @@ class Standing:
 
 
 @dataclass(frozen=True, slots=True)
-class Connection:
-    """A player's open live connection: ``node`` names the server process holding it (None
-    behind a gateway that pushes to any connection), ``game_id`` the game it joined;
-    ``greeted``: it has had the global chat's history (behind a gateway, with its first
-    frame, since nothing can be pushed while it opens)."""
-
-    connection_id: str
-    player: str
-    expires_at: int
-    node: str | None = None
-    game_id: str | None = None
-    greeted: bool = True
-
-
-@dataclass(frozen=True, slots=True)
 class ChatMessage:
     channel: str
     sender: str

@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from domain.shared.connections import Connection
 from domain.shared.errors import DomainError
 from domain.trivia import frames
 from domain.trivia.errors import (
@@ -39,9 +40,10 @@ from domain.trivia.frames import (
     RateLimitedError,
 )
 from domain.trivia.hosting import LiveGameService
-from domain.trivia.live import QUESTION_SECONDS, ChatMessage, Connection, LiveGame, LiveState
+from domain.trivia.live import QUESTION_SECONDS, ChatMessage, LiveGame, LiveState
 from domain.trivia.service import TriviaService
-from ports.trivia import ChatLog, ConnectionRegistry, Pusher
+from ports.shared import Pusher
+from ports.trivia import ChatLog, ConnectionRegistry
 
 log = logging.getLogger(__name__)
 

@@ -72,7 +72,7 @@ class Clients:
 
     def management_api(self, endpoint: str) -> Any:
         """The API Gateway Management API of one WebSocket API stage (untyped: no stubs;
-        ``adapters.apigateway.trivia`` declares the one call it makes)."""
+        ``adapters.apigateway.shared`` declares the one call it makes)."""
         key = f"apigatewaymanagementapi:{endpoint}"
         client = self._aws.get(key)
         if client is None:

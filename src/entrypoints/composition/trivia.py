@@ -20,7 +20,7 @@ from domain.trivia.service import MarketService, TriviaService
 from entrypoints.composition.leaderboards import boards_in_table
 from entrypoints.composition.shared import Backend, backend, event_publisher
 from entrypoints.settings import ConfigurationError, Settings
-from ports.shared import EventPublisher, QueueReader
+from ports.shared import EventPublisher, Pusher, QueueReader
 from ports.trivia import (
     ChatLog,
     ConnectionRegistry,
@@ -28,7 +28,6 @@ from ports.trivia import (
     Marketplace,
     PlayLog,
     ProgressStore,
-    Pusher,
     QuizStore,
     TokenVerifier,
     WalletStore,
@@ -36,7 +35,7 @@ from ports.trivia import (
 
 if TYPE_CHECKING:
     from adapters.jwt.trivia import DevIdentityProvider
-    from adapters.memory.trivia import InProcessPusher
+    from adapters.memory.shared import InProcessPusher
     from domain.trivia.hosting import LiveGameService
     from domain.trivia.sessions import LiveSessions
     from entrypoints.composition import Composition
@@ -204,17 +203,17 @@ def build_live(root: Composition, *, sockets: bool) -> LiveContext:
     connections: ConnectionRegistry
     chat: ChatLog
     pusher: Pusher
-    from adapters.memory.trivia import InProcessPusher
+    from adapters.memory.shared import InProcessPusher
 
     local = InProcessPusher() if sockets else None
     node = secrets.token_hex(8) if sockets else None
     background: list[Callable[[], Coroutine[Any, Any, None]]] = []
     chosen = backend(None if settings.redis_url else settings.trivia_table, settings, redis=True)
     if chosen is Backend.REDIS:
+        from adapters.redis.shared import RedisFanoutPusher
         from adapters.redis.trivia import (
             RedisChatLog,
             RedisConnectionRegistry,
-            RedisFanoutPusher,
             RedisLiveGameStore,
         )
 
@@ -263,7 +262,7 @@ def build_live(root: Composition, *, sockets: bool) -> LiveContext:
                 "LIVE_CALLBACK_URL must name the WebSocket API's Management endpoint "
                 "(https://{api}.execute-api.{region}.amazonaws.com/{stage})."
             )
-        from adapters.apigateway.trivia import ManagementApiPusher
+        from adapters.apigateway.shared import ManagementApiPusher
 
         pusher = ManagementApiPusher(root.clients.management_api(settings.live_callback_url))
     service = LiveGameService(games, root.trivia_context.quizzes, root.clock)

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from domain.trivia.live import Connection
+from domain.shared.connections import Connection
 
 log = logging.getLogger(__name__)
 #: Posts in flight at once for one broadcast (each a worker thread).

@@ -42,6 +42,14 @@ class Settings:
     auth_dev_key_file: str = "~/.portside/dev-signing-key.pem"
     live_host_grace_seconds: int = 120
     live_callback_url: str | None = None
+    avatars_bucket: str | None = None
+    avatars_public_url: str | None = None
+    moderation_service: str | None = None
+    moderation_min_confidence: float = 80.0
+    moderation_rejected_digests: tuple[str, ...] = ()
+    vapid_private_key: str | None = None
+    vapid_key_file: str = "~/.portside/vapid-key.pem"
+    vapid_subject: str = "mailto:push@portside.invalid"
     aws_endpoint_url: str | None = None
     rates_api_url: str | None = None
     rates_cache_ttl_seconds: int = 20
@@ -59,7 +67,7 @@ class Settings:
             value = env.get(name, "").strip()
             return value or None
 
-        def seconds(name: str, default: float, most: float) -> float:
+        def seconds(name: str, default: float, most: float, unit: str = "seconds") -> float:
             raw = text(name)
             if raw is None:
                 return default
@@ -69,7 +77,7 @@ class Settings:
                 value = -1.0
             if not 0 <= value <= most:  # also refuses nan
                 raise ConfigurationError(
-                    f"{name} must be a number of seconds from 0 to {most:g}, not {raw!r}"
+                    f"{name} must be a number of {unit} from 0 to {most:g}, not {raw!r}"
                 )
             return value
 
@@ -127,6 +135,29 @@ class Settings:
                 f"AUTH_JWKS_URL, AUTH_ISSUER and AUTH_AUDIENCE go together; {missing} unset"
             )
 
+        moderation = text("MODERATION_SERVICE")
+        if moderation is not None and moderation.lower() not in {"memory", "rekognition"}:
+            raise ConfigurationError(
+                f"MODERATION_SERVICE must be memory or rekognition, not {moderation!r}"
+            )
+        confidence = seconds(
+            "MODERATION_MIN_CONFIDENCE", cls.moderation_min_confidence, 100, "percent"
+        )
+        digests = tuple(
+            d.strip().lower() for d in (text("MODERATION_REJECTED_DIGESTS") or "").split(",")
+            if d.strip()
+        )  # fmt: skip
+        bad = [d for d in digests if len(d) != 64 or any(c not in "0123456789abcdef" for c in d)]
+        if bad:
+            raise ConfigurationError(
+                f"MODERATION_REJECTED_DIGESTS must be SHA-256 hex digests, not {bad[0]!r}"
+            )
+        subject = text("VAPID_SUBJECT") or cls.vapid_subject
+        if not subject.startswith(("mailto:", "https://")):
+            raise ConfigurationError(
+                f"VAPID_SUBJECT must be a mailto: or https: URL (RFC 8292), not {subject!r}"
+            )
+
         return cls(
             stocks_table=text("STOCKS_TABLE"),
             leaderboards_table=text("LEADERBOARDS_TABLE"),
@@ -156,6 +187,14 @@ class Settings:
                 "LIVE_HOST_GRACE_SECONDS", cls.live_host_grace_seconds, 0
             ),
             live_callback_url=text("LIVE_CALLBACK_URL"),
+            avatars_bucket=text("AVATARS_BUCKET"),
+            avatars_public_url=text("AVATARS_PUBLIC_URL"),
+            moderation_service=None if moderation is None else moderation.lower(),
+            moderation_min_confidence=confidence,
+            moderation_rejected_digests=digests,
+            vapid_private_key=text("VAPID_PRIVATE_KEY"),
+            vapid_key_file=text("VAPID_KEY_FILE") or cls.vapid_key_file,
+            vapid_subject=subject,
             aws_endpoint_url=text("AWS_ENDPOINT_URL"),
             rates_api_url=text("RATES_API_URL"),
             rates_cache_ttl_seconds=ttl,

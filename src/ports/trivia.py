@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Protocol
 
@@ -9,6 +10,18 @@ from domain.shared.connections import Connection
 from domain.trivia.live import AnswerOutcome, ChatMessage, LiveGame
 from domain.trivia.market import Listing
 from domain.trivia.model import Quiz
+from domain.trivia.profiles import (
+    Avatar,
+    PendingUpload,
+    Picture,
+    Profile,
+    PushSubscription,
+    Rendition,
+    StoredObject,
+    UploadForm,
+    UploadPolicy,
+    Verdict,
+)
 from domain.trivia.progress import Progress
 
 
@@ -223,3 +236,115 @@ class ChatLog(Protocol):
         ...
 
     async def forget(self, channel: str) -> None: ...
+
+
+class ProfileStore(Protocol):
+    """Player profiles and their pending avatar uploads.
+
+    Raises TriviaStoreUnavailableError when the store cannot answer.
+    """
+
+    async def get(self, username: str) -> Profile:
+        """The player's profile (an empty one for a player who never set anything)."""
+        ...
+
+    async def get_many(self, usernames: Sequence[str]) -> list[Profile]:
+        """The profiles of those who have one, in one batch (a board's page at most)."""
+        ...
+
+    async def rename(self, username: str, display_name: str) -> Profile: ...
+
+    async def add_pending(self, upload: PendingUpload, now: int, limit: int) -> bool:
+        """Record the upload unless its player has ``limit`` pending ones not expired at
+        ``now`` (then False)."""
+        ...
+
+    async def pending(self, key: str, now: int) -> PendingUpload | None:
+        """The pending upload of the object ``key``, unless consumed or expired."""
+        ...
+
+    async def finish(
+        self, upload: PendingUpload, avatar: Avatar | None
+    ) -> tuple[bool, Avatar | None]:
+        """Atomically consume the pending entry and, with ``avatar``, make it the player's:
+        (True, the previous avatar) the first time; (False, None) when it was already
+        consumed, and then nothing changed."""
+        ...
+
+
+class AvatarStorage(Protocol):
+    """The avatars' object store: players' uploads under ``uploads/`` (sent straight to it
+    through a form), the public pictures under ``avatars/``.
+
+    Raises AvatarStoreUnavailableError when the store cannot answer.
+    """
+
+    async def upload_form(self, policy: UploadPolicy) -> UploadForm:
+        """A form for one upload that the store itself holds to ``policy``."""
+        ...
+
+    async def read(self, key: str, max_bytes: int) -> StoredObject | None:
+        """The object (at most ``max_bytes + 1`` of its bytes are read), None if gone."""
+        ...
+
+    async def publish(self, key: str, picture: Picture) -> None:
+        """Store a picture at a public key, with its content type."""
+        ...
+
+    async def delete(self, keys: Sequence[str]) -> None:
+        """Remove the objects; nothing for those already gone."""
+        ...
+
+
+class ImageProcessor(Protocol):
+    """Strict image decoding and re-encoding (CPU-bound: callers run it off the loop)."""
+
+    def render(self, data: bytes, declared_type: str) -> Rendition:
+        """Decode ``data`` as ``declared_type`` only, and re-encode it from its pixels (no
+        metadata): the avatar and its square thumbnail. InvalidImageError (with the reason)
+        for another type, a decompression bomb, a side above the limit, or bad data."""
+        ...
+
+
+class ImageModerator(Protocol):
+    """Decides whether a picture may be shown to other players.
+
+    Raises ModerationUnavailableError when the service cannot answer.
+    """
+
+    async def moderate(self, picture: Picture) -> Verdict: ...
+
+
+class PushSubscriptionStore(Protocol):
+    """Players' Web Push subscriptions, by endpoint.
+
+    Raises TriviaStoreUnavailableError when the store cannot answer.
+    """
+
+    async def add(self, subscription: PushSubscription, keep: int) -> None:
+        """Store (or replace, by endpoint) the subscription, keeping the player's newest
+        ``keep``."""
+        ...
+
+    async def of(self, player: str) -> list[PushSubscription]: ...
+
+    async def remove(self, player: str, endpoint: str) -> None:
+        """Forget it; nothing if it is gone already."""
+        ...
+
+
+class WebPushSender(Protocol):
+    """Sends a message by Web Push: encrypted for the subscription (RFC 8291) and signed
+    with the server's VAPID key (RFC 8292).
+
+    Raises PushUnavailableError when the push service does not take it now.
+    """
+
+    def public_key(self) -> str:
+        """The VAPID public key (the application server key), base64url."""
+        ...
+
+    async def send(self, subscription: PushSubscription, message: str) -> bool:
+        """True once the push service took it; False when it says the subscription is gone
+        (404, 410: the caller forgets it)."""
+        ...

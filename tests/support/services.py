@@ -201,6 +201,7 @@ def boto_client(service: str, aws_env: dict[str, str]) -> Any:
 # One development signing key for every process the test session starts (serve, dev-token),
 # outside the user's home.
 DEV_KEY_FILE = Path(tempfile.gettempdir()) / f"portside-tests-{os.getpid()}" / "dev-key.pem"
+VAPID_KEY_FILE = DEV_KEY_FILE.with_name("vapid-key.pem")
 
 
 def base_env(**settings: str) -> dict[str, str]:
@@ -209,6 +210,7 @@ def base_env(**settings: str) -> dict[str, str]:
         "PATH": os.environ.get("PATH", ""),
         "HOME": os.environ.get("HOME", "/root"),
         "AUTH_DEV_KEY_FILE": str(DEV_KEY_FILE),
+        "VAPID_KEY_FILE": str(VAPID_KEY_FILE),
     }
     env.update(settings)
     return env

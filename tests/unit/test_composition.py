@@ -18,6 +18,7 @@ from entrypoints.composition import Composition
 from entrypoints.composition.shared import Backend, backend
 from entrypoints.logs import JsonFormatter, request_id
 from entrypoints.settings import Settings
+from tests.support.services import VAPID_KEY_FILE
 
 CONFIGURED = Settings(
     stocks_table="stocks",
@@ -47,8 +48,13 @@ PARTS = {
     "leaderboards": (("leaderboards",), ("leaderboards",)),
     "orders": (("orders", "order_saga"), ("orders",)),
     "races": (("races", "race_stream"), ("races", "leaderboards")),
-    "trivia": (("trivia", "market", "tokens", "dev_identity"), ("trivia", "leaderboards")),
+    "trivia": (
+        ("trivia", "market", "tokens", "dev_identity", "profiles", "notifier"),
+        ("trivia", "trivia_profiles", "leaderboards"),
+    ),
 }
+#: Every composition module with settings of its own.
+MODULES = {"shared", *(m for _, modules in PARTS.values() for m in modules)}
 
 
 class RecordingSettings:
@@ -77,7 +83,8 @@ def test_a_context_is_built_alone_from_the_settings_it_declares(
     context: str, configured: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")  # boto3 reads its own; no call made
-    settings = RecordingSettings(CONFIGURED if configured else Settings())
+    embedded = Settings(vapid_key_file=str(VAPID_KEY_FILE))
+    settings = RecordingSettings(CONFIGURED if configured else embedded)
     composition = Composition(settings)  # type: ignore[arg-type]
     parts, modules = PARTS[context]
     for part in parts:
@@ -95,7 +102,7 @@ def test_a_context_is_built_alone_from_the_settings_it_declares(
 
 def test_every_setting_is_declared_by_some_composition_module() -> None:
     declared: set[str] = set()
-    for module in ("shared", *PARTS):
+    for module in MODULES:
         declared |= set(importlib.import_module(f"entrypoints.composition.{module}").READS)
     # The log level is read by each entrypoint, the shard count by provisioning only.
     unread = {"log_level", "races_stream_shards"}
@@ -137,7 +144,7 @@ def test_the_readme_lists_what_each_context_reads() -> None:
         line.split("|")[1].strip().split("`")[1]: line.split("|")[2]
         for line in table.strip().splitlines()[2:]
     }
-    assert set(rows) == {"shared", *PARTS}
+    assert set(rows) == MODULES
     for module, cell in rows.items():
         reads = importlib.import_module(f"entrypoints.composition.{module}").READS
         assert {v.strip(" `") for v in cell.split(",")} == {r.upper() for r in reads}

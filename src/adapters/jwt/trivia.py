@@ -15,16 +15,15 @@ from __future__ import annotations
 import asyncio
 import functools
 import hashlib
-import os
 import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jwt
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from adapters.keyfiles import private_key_file
 from domain.trivia.errors import IdentityProviderUnavailableError, InvalidTokenError
 
 if TYPE_CHECKING:
@@ -160,7 +159,7 @@ class DevIdentityProvider:
 
     def private_key(self) -> rsa.RSAPrivateKey:
         if self._key is None:
-            self._key = _load_or_create(self._path)
+            self._key = private_key_file(self._path, _new_rsa_key, rsa.RSAPrivateKey)
         return self._key
 
     @functools.cached_property
@@ -199,35 +198,5 @@ class DevIdentityProvider:
         return self.private_key().public_key()
 
 
-def _load_or_create(path: Path) -> rsa.RSAPrivateKey:
-    path = path.expanduser()
-    try:
-        return _load(path)
-    except FileNotFoundError:
-        pass
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process made it first: use theirs
-        return _load(path)
-    with os.fdopen(fd, "wb") as file:
-        file.write(pem)
-    return key
-
-
-def _load(path: Path) -> rsa.RSAPrivateKey:
-    for _ in range(50):  # bounded: a file another process is writing is complete in ms
-        data = path.read_bytes()
-        if b"END PRIVATE KEY" in data:
-            key = serialization.load_pem_private_key(data, password=None)
-            if not isinstance(key, rsa.RSAPrivateKey):
-                raise ValueError(f"{path} does not hold an RSA private key")
-            return key
-        time.sleep(0.02)
-    raise ValueError(f"{path} does not hold a complete PEM private key")
+def _new_rsa_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from domain.shared.errors import (
     ConflictError,
+    DomainError,
     ForbiddenError,
     InvalidInputError,
     NotFoundError,
@@ -206,3 +207,59 @@ class StaleLiveGameError(ConflictError):
 
     code = "stale-live-game"
     title = "Live game changed meanwhile"
+
+
+class InvalidProfileError(InvalidInputError):
+    code = "invalid-profile"
+    title = "Invalid profile"
+
+
+class InvalidPushSubscriptionError(InvalidInputError):
+    code = "invalid-push-subscription"
+    title = "Invalid push subscription"
+
+
+class TooManyUploadsError(ConflictError):
+    code = "too-many-uploads"
+    title = "Too many pending uploads"
+
+
+class InvalidImageError(DomainError):
+    """An uploaded image that cannot be an avatar (not its declared type, too large,
+    undecodable); ``reason`` is told to the player. Never an HTTP answer: uploads are
+    processed after the fact."""
+
+    code = "invalid-image"
+    title = "Invalid image"
+
+
+class AvatarStoreUnavailableError(UnavailableError):
+    code = "avatar-store-unavailable"
+    title = "Avatar store unavailable"
+
+
+class ModerationUnavailableError(UnavailableError):
+    code = "moderation-unavailable"
+    title = "Moderation service unavailable"
+
+
+class PushUnavailableError(UnavailableError):
+    """A push service did not take a message now (timeout, 429, 5xx): it may be retried."""
+
+    code = "push-unavailable"
+    title = "Push service unavailable"
+
+
+class UploadRefusedError(ForbiddenError):
+    """A POST that breaks its upload form's policy (as S3 answers 403 AccessDenied)."""
+
+    code = "upload-refused"
+    title = "Upload refused"
+
+
+class PushNotConfiguredError(NotFoundError):
+    code = "push-not-configured"
+    title = "Web Push is not configured"
+
+    def __init__(self) -> None:
+        super().__init__("This server has no VAPID key (VAPID_PRIVATE_KEY): no Web Push.")

@@ -33,10 +33,12 @@ if TYPE_CHECKING:
     from domain.races.intake import DeviceBatches
     from domain.races.service import RaceService
     from domain.stocks.service import StockValuationService
+    from domain.trivia.avatars import AvatarProcessor, PlayerNotifier, ProfileService
     from domain.trivia.intake import TriviaEvents
     from domain.trivia.service import MarketService, TriviaService
     from entrypoints.composition.orders import OrdersContext
     from entrypoints.composition.trivia import LiveContext, TriviaContext
+    from entrypoints.composition.trivia_profiles import ProfilesContext
     from ports.leaderboards import LeaderboardStore
     from ports.orders import PaymentGateway, SagaOrchestrator
     from ports.races import StreamProducer
@@ -189,6 +191,40 @@ class Composition:
         from entrypoints.composition.trivia import build_live
 
         return build_live(self, sockets=False)
+
+    @cached_property
+    def profiles_context(self) -> ProfilesContext:
+        from entrypoints.composition.trivia_profiles import build_profiles
+
+        return build_profiles(self)
+
+    @cached_property
+    def profiles(self) -> ProfileService:
+        return self.profiles_context.profiles
+
+    @cached_property
+    def notifier(self) -> PlayerNotifier:
+        """Push subscriptions and the VAPID key (and notifications, without live ones)."""
+        from entrypoints.composition.trivia_profiles import notifier
+
+        return notifier(self, None)
+
+    @cached_property
+    def avatars(self) -> AvatarProcessor:
+        """The avatar processor of a process holding its players' sockets (the local
+        server: its uploads are processed in-process)."""
+        from entrypoints.composition.trivia_profiles import avatar_processor
+
+        return avatar_processor(self, self.live)
+
+    @cached_property
+    def avatars_on_gateway(self) -> AvatarProcessor:
+        """The avatar processor of the S3 event handler: players are told on the
+        WebSocket API's connections when ``LIVE_CALLBACK_URL`` names it."""
+        from entrypoints.composition.trivia_profiles import avatar_processor
+
+        live = self.live_on_gateway if self.settings.live_callback_url else None
+        return avatar_processor(self, live)
 
     @cached_property
     def trivia(self) -> TriviaService:

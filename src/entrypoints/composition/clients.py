@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
     from mypy_boto3_iot_data.client import IoTDataPlaneClient
     from mypy_boto3_kinesis.client import KinesisClient
+    from mypy_boto3_rekognition.client import RekognitionClient
     from mypy_boto3_s3.client import S3Client
     from mypy_boto3_sns.client import SNSClient
     from mypy_boto3_sqs.client import SQSClient
@@ -28,8 +29,8 @@ if TYPE_CHECKING:
 REDIS_MAX_CONNECTIONS = 32
 
 AwsService = Literal[
-    "apigatewaymanagementapi", "dynamodb", "iot-data", "kinesis", "s3", "sns", "sqs",
-    "stepfunctions",
+    "apigatewaymanagementapi", "dynamodb", "iot-data", "kinesis", "rekognition", "s3", "sns",
+    "sqs", "stepfunctions",
 ]  # fmt: skip
 
 
@@ -56,6 +57,10 @@ class Clients:
 
     def s3(self) -> S3Client:
         client: S3Client = self._aws_client("s3")
+        return client
+
+    def rekognition(self) -> RekognitionClient:
+        client: RekognitionClient = self._aws_client("rekognition")
         return client
 
     def kinesis(self) -> KinesisClient:

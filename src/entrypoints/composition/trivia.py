@@ -60,6 +60,7 @@ class TriviaContext:
     tokens: TokenVerifier
     dev_identity: Callable[[], DevIdentityProvider] | None
     quizzes: QuizStore
+    progress: ProgressStore
 
 
 def build_trivia(root: Composition) -> TriviaContext:
@@ -116,7 +117,7 @@ def build_trivia(root: Composition) -> TriviaContext:
             bus.subscribe(name, consumer)
     tokens, dev = _identity(root)
     market_service = MarketService(quizzes, wallets, market, root.idempotency, root.clock)
-    return TriviaContext(trivia, market_service, tokens, dev, quizzes)
+    return TriviaContext(trivia, market_service, tokens, dev, quizzes, progress)
 
 
 class _FirstUseTokenVerifier:
@@ -187,6 +188,8 @@ class LiveContext:
     games: LiveGameService
     local: InProcessPusher | None
     node: str | None
+    connections: ConnectionRegistry
+    pusher: Pusher
     background: tuple[Callable[[], Coroutine[Any, Any, None]], ...]
 
 
@@ -269,4 +272,4 @@ def build_live(root: Composition, *, sockets: bool) -> LiveContext:
     sessions = LiveSessions(
         service, root.trivia, connections, pusher, chat, settings.live_host_grace_seconds
     )
-    return LiveContext(sessions, service, local, node, tuple(background))
+    return LiveContext(sessions, service, local, node, connections, pusher, tuple(background))

@@ -9,7 +9,7 @@ import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
@@ -34,6 +34,9 @@ STOP_SECONDS = 3.0
 #: Swagger UI's files, served by the app from a package (no CDN: /docs works offline).
 DOCS_ASSETS = "/docs/assets"
 DOCS_PACKAGE = ("fastapi_offline", "static")
+if TYPE_CHECKING:
+    from entrypoints.composition.trivia_profiles import ProfilesContext
+
 log = logging.getLogger(__name__)
 
 
@@ -87,15 +90,12 @@ CONTEXT_OF_SEGMENT = {
     "inventory": "orders",
     "races": "races",
     "classes": "races",
-    "quizzes": "trivia",
-    "games": "trivia",
-    "players": "trivia",
-    "wallet": "trivia",
-    "marketplace": "trivia",
-    ".well-known": "trivia",
-    "live": "trivia",
-    "live-games": "trivia",
-}
+    **dict.fromkeys(
+        ("quizzes", "games", "players", "wallet", "marketplace", ".well-known", "live",
+         "live-games", "push", "avatar-uploads", "avatars"),
+        "trivia",
+    ),
+}  # fmt: skip
 
 
 async def _every(seconds: float, sweep: Callable[[], Awaitable[object]], what: str) -> None:
@@ -239,11 +239,17 @@ def _races(app: FastAPI, composition: Composition, _: bool) -> None:
 
 def _trivia(app: FastAPI, composition: Composition, sockets: bool) -> None:
     from entrypoints.http.live import live_router
+    from entrypoints.http.profiles import local_storage_router, profiles_router
     from entrypoints.http.trivia import identity_router, trivia_router
 
-    app.include_router(trivia_router(composition.trivia, composition.market, composition.tokens))
+    tokens = composition.tokens
+    profiles: Callable[[], ProfilesContext] = lambda: composition.profiles_context  # noqa: E731
+    app.include_router(trivia_router(composition.trivia, composition.market, tokens, profiles))
     live = (lambda: composition.live) if sockets else (lambda: composition.live_on_gateway)
-    app.include_router(live_router(live, composition.trivia, composition.tokens, sockets=sockets))
+    app.include_router(live_router(live, composition.trivia, tokens, profiles, sockets=sockets))
+    app.include_router(profiles_router(composition, tokens, sockets=sockets))
+    if sockets and composition.profiles_context.local is not None:
+        app.include_router(local_storage_router(composition))
     dev = composition.dev_identity
     if dev is not None:
         app.include_router(identity_router(lambda: dev().jwks()))

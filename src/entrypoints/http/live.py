@@ -17,7 +17,7 @@ import secrets
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, WebSocket
+from fastapi import APIRouter, Depends, Path, Query, Request, WebSocket
 
 from domain.trivia.errors import TriviaStoreUnavailableError
 from domain.trivia.service import TriviaService
@@ -30,14 +30,15 @@ from entrypoints.http.models.live import (
     LiveGamesBody,
     TicketBody,
 )
-from entrypoints.http.models.shared import PageBody, page_fields
-from entrypoints.http.trivia import player_dependency
+from entrypoints.http.models.profiles import PlayersPageBody
+from entrypoints.http.trivia import player_dependency, players_page
 from entrypoints.settings import ConfigurationError
 from ports.trivia import TokenVerifier
 
 if TYPE_CHECKING:  # the live context is built on first use: its modules too, on Lambda
     from domain.trivia.sessions import LiveSessions
     from entrypoints.composition.trivia import LiveContext
+    from entrypoints.composition.trivia_profiles import ProfilesContext
 
 #: Frames waiting for one slow player; beyond it, the player is disconnected.
 OUTBOX_FRAMES = 256
@@ -54,6 +55,7 @@ def live_router(
     live: Callable[[], "LiveContext"],
     trivia: TriviaService,
     tokens: TokenVerifier,
+    profiles: Callable[[], "ProfilesContext"],
     *,
     sockets: bool,
 ) -> APIRouter:
@@ -84,11 +86,13 @@ def live_router(
         return LiveGamesBody(games=[LiveGameBody.of(g) for g in games], cursor=following)
 
     @router.get(
-        "/live-games/{game_id}/results", response_model=PageBody, responses=problems(403, 404)
+        "/live-games/{game_id}/results",
+        response_model=PlayersPageBody,
+        responses=problems(403, 404),
     )
-    async def results(game_id: GameId, me: Player) -> PageBody:
+    async def results(request: Request, game_id: GameId, me: Player) -> PlayersPageBody:
         """A finished game's final board (members are usernames), for its players only."""
-        return PageBody(**page_fields(await trivia.live_results(game_id, me)))
+        return await players_page(request, profiles(), await trivia.live_results(game_id, me))
 
     if sockets:
         _socket_route(router, live())

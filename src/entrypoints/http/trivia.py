@@ -4,9 +4,9 @@ token says, never a body, path or query field."""
 # No ``from __future__ import annotations``: FastAPI must see the route-local ``Player``
 # dependency type itself, not its name.
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response as HTTPResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.convertors import StringConvertor, register_url_convertor
@@ -35,7 +35,7 @@ from entrypoints.http.models.market import (
     PurchaseBody,
     WalletBody,
 )
-from entrypoints.http.models.shared import PageBody, page_fields
+from entrypoints.http.models.profiles import PlayersPageBody
 from entrypoints.http.models.trivia import (
     QUIZ_ID,
     Cursor,
@@ -45,6 +45,10 @@ from entrypoints.http.models.trivia import (
     QuizSummaryBody,
 )
 from ports.trivia import TokenVerifier
+
+if TYPE_CHECKING:
+    from domain.leaderboards.model import Page
+    from entrypoints.composition.trivia_profiles import ProfilesContext
 
 #: A quiz at every limit (100 questions of the longest texts, in 4-byte characters) is
 #: under 2 MB of JSON; a real one is a few kilobytes.
@@ -85,9 +89,13 @@ def player_dependency(tokens: TokenVerifier) -> Callable[..., Awaitable[str]]:
 
 
 def trivia_router(
-    service: TriviaService, market: MarketService, tokens: TokenVerifier
+    service: TriviaService,
+    market: MarketService,
+    tokens: TokenVerifier,
+    profiles: Callable[[], "ProfilesContext"],
 ) -> APIRouter:
-    """The trivia routes, each for a verified bearer token's player."""
+    """The trivia routes, each for a verified bearer token's player (``profiles``, built on
+    first use, joins the players' thumbnails onto the boards)."""
     router = APIRouter(tags=["trivia"], route_class=EdgeRoute, responses=problems(401, 503))
     Player = Annotated[str, Depends(player_dependency(tokens))]
 
@@ -163,11 +171,14 @@ def trivia_router(
         return ScoredPlayBody.response(scored, recorded)
 
     @router.get(
-        "/games/{quiz_id:quiz_id}/leaderboard", response_model=PageBody, responses=problems(404)
+        "/games/{quiz_id:quiz_id}/leaderboard",
+        response_model=PlayersPageBody,
+        responses=problems(404),
     )
-    async def leaderboard(quiz_id: QuizId, me: Player) -> PageBody:
-        """The quiz's top 10 (members are usernames) and the caller's own entry."""
-        return PageBody(**page_fields(await service.leaderboard(quiz_id, me)))
+    async def leaderboard(request: Request, quiz_id: QuizId, me: Player) -> PlayersPageBody:
+        """The quiz's top 10 (members are usernames) and the caller's own entry, each with
+        the player's thumbnail."""
+        return await players_page(request, profiles(), await service.leaderboard(quiz_id, me))
 
     @router.get("/players/{username}/progress", response_model=ProgressBody)
     async def progress(username: Username, _: Player) -> ProgressBody:
@@ -246,3 +257,13 @@ def identity_router(jwks: Callable[[], dict[str, Any]]) -> APIRouter:
         return jwks()
 
     return router
+
+
+async def players_page(
+    request: Request, profiles: "ProfilesContext", page: "Page"
+) -> PlayersPageBody:
+    """A trivia board's page with each player's thumbnail, read now in one batch."""
+    from entrypoints.http.profiles import absolute
+
+    avatars = await profiles.profiles.avatars(page)
+    return PlayersPageBody.of(page, avatars, absolute(request, profiles.urls))

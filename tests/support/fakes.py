@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from domain.trivia.errors import InvalidTokenError
+from domain.trivia.profiles import PushSubscription
 
 
 class ManualClock:
@@ -31,3 +34,21 @@ class InMemoryTokenVerifier:
         if player is None:
             raise InvalidTokenError("The token is not valid.")
         return player
+
+
+class RecordingWebPushSender:
+    """WebPushSender that records what it would send; endpoints in ``gone`` answer as a
+    push service does for an expired subscription (the unit tests')."""
+
+    def __init__(self, gone: Sequence[str] = ()) -> None:
+        self.sent: list[tuple[str, str]] = []
+        self.gone = set(gone)
+
+    def public_key(self) -> str:
+        return base64.urlsafe_b64encode(b"\x04" + bytes(64)).rstrip(b"=").decode()
+
+    async def send(self, subscription: PushSubscription, message: str) -> bool:
+        if subscription.endpoint in self.gone:
+            return False
+        self.sent.append((subscription.endpoint, message))
+        return True

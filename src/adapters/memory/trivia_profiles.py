@@ -1,7 +1,8 @@
 """In-memory adapters of the trivia profiles (the embedded default and the unit tests):
 profiles and pending uploads, push subscriptions, an avatar store that plays the object
 store's part (its upload form holds the same policy an S3 POST does, and it enforces it),
-a moderator with a list of rejected images, and a Web Push sender that records."""
+and a moderator with a list of rejected images. (The Web Push sender's double, which only
+records, is the tests' own: ``tests/support/fakes.py``.)"""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from datetime import datetime
 
 from domain.trivia.errors import UploadRefusedError
 from domain.trivia.profiles import (
+    AVATAR_PREFIX,
     Avatar,
     PendingUpload,
     Picture,
@@ -156,9 +158,9 @@ class InMemoryAvatarStorage:
 
     def public(self, key: str) -> HeldObject | None:
         """A public picture (the local server serves them); never an upload."""
-        return self._objects.get(key) if not key.startswith("uploads/") else None
+        return self._objects.get(key) if key.startswith(AVATAR_PREFIX) else None
 
-    def keys(self) -> list[str]:
+    def stored(self) -> list[str]:
         return sorted(self._objects)
 
     async def read(self, key: str, max_bytes: int) -> StoredObject | None:
@@ -198,21 +200,3 @@ class InMemoryImageModerator:
         if picture.source_digest in self._rejected:
             return Verdict(False, "rejected by moderation")
         return Verdict(True)
-
-
-class RecordingWebPushSender:
-    """WebPushSender that records what it would send; endpoints in ``gone`` answer as a
-    push service does for an expired subscription (the unit tests')."""
-
-    def __init__(self, gone: Sequence[str] = ()) -> None:
-        self.sent: list[tuple[str, str]] = []
-        self.gone = set(gone)
-
-    def public_key(self) -> str:
-        return base64.urlsafe_b64encode(b"\x04" + bytes(64)).rstrip(b"=").decode()
-
-    async def send(self, subscription: PushSubscription, message: str) -> bool:
-        if subscription.endpoint in self.gone:
-            return False
-        self.sent.append((subscription.endpoint, message))
-        return True

@@ -100,7 +100,7 @@ def build_profiles(root: Composition) -> ProfilesContext:
         from adapters.memory.trivia_profiles import InMemoryAvatarStorage
 
         storage = local = InMemoryAvatarStorage()
-        base = "/avatars/"
+        base = "/"  # the keys start with avatars/: the local server's picture route
     urls = AvatarUrls(settings.avatars_public_url or base)
     service = ProfileService(store, root.trivia_context.progress, storage, root.clock)
     embedded = not settings.auth_issuer

@@ -19,7 +19,7 @@ from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from domain.trivia.errors import AvatarStoreUnavailableError, UploadRefusedError
-from domain.trivia.profiles import AVATAR_MAX_BYTES, PUSH_ENDPOINT_MAX, AvatarUrls
+from domain.trivia.profiles import AVATAR_MAX_BYTES, AVATAR_PREFIX, PUSH_ENDPOINT_MAX, AvatarUrls
 from entrypoints.http.edge import EdgeRoute, body_limit, read_body
 from entrypoints.http.errors import problem, problems
 from entrypoints.http.models.profiles import (
@@ -169,7 +169,7 @@ def local_storage_router(composition: "Composition") -> APIRouter:
     @router.get("/avatars/{key:path}", responses=problems(404))
     async def picture(key: Annotated[str, Path(max_length=512)]) -> Response:
         """A public picture (``nosniff``: it is only ever the type it was re-encoded as)."""
-        held = storage.public(key)
+        held = storage.public(AVATAR_PREFIX + key)
         if held is None:
             return problem(404, "picture-not-found", "Picture not found", "No such picture.")
         return Response(held.data, media_type=held.content_type, headers={

@@ -188,9 +188,11 @@ def dynamodb_client(aws_env: dict[str, str]) -> Any:
 def boto_client(service: str, aws_env: dict[str, str]) -> Any:
     """A boto3 client of ``service`` for the endpoint and credentials of ``aws_test_env``."""
     import boto3
+    from botocore.config import Config
 
     return boto3.client(
         service,  # type: ignore[call-overload]
+        config=Config(signature_version="s3v4" if service == "s3" else None),
         endpoint_url=aws_env["AWS_ENDPOINT_URL"],
         region_name=aws_env["AWS_DEFAULT_REGION"],
         aws_access_key_id=aws_env["AWS_ACCESS_KEY_ID"],

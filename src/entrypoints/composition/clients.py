@@ -129,6 +129,8 @@ def _boto3_client(service: AwsService, settings: Settings, endpoint: str | None 
         read_timeout=3,
         retries={"mode": "standard", "max_attempts": 3},
         max_pool_connections=32,
+        # SigV4 everywhere (S3's presigned POSTs too: newer regions take no other)
+        signature_version="s3v4" if service == "s3" else None,
     )
     url = endpoint or settings.aws_endpoint_url
     return boto3.client(service, endpoint_url=url, config=config)

@@ -111,6 +111,12 @@ CASES = [
         event_file("sns_trivia_score.json"),
         "trivia",
     ),
+    (
+        "entrypoints.aws_lambda.trivia_avatars",
+        "upload_handler",
+        event_file("s3_avatar_upload.json"),  # an upload nobody asked for: removed
+        "trivia",
+    ),
     # The live games' WebSocket handlers refuse in-memory live state (the default here), after
     # importing what they need.
     *(

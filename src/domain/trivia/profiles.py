@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from domain.shared.errors import FieldError
 from domain.shared.time import to_millis
@@ -182,7 +182,7 @@ class AvatarUrls:
     base: str
 
     def url(self, key: str) -> str:
-        return self.base + key
+        return self.base + quote(key)  # keys hold usernames, which hold any character
 
 
 @dataclass(frozen=True, slots=True)

@@ -86,7 +86,8 @@ class UploadFormBody(ResponseModel):
 
 
 class PushKeysInput(RequestModel):
-    p256dh: Annotated[str, Field(min_length=1, max_length=128)]
+    # named as the browser names it (camelCase would make it "p256Dh")
+    p256dh: Annotated[str, Field(min_length=1, max_length=128, alias="p256dh")]
     auth: Annotated[str, Field(min_length=1, max_length=64)]
 
 

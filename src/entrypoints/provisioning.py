@@ -91,15 +91,21 @@ def _init_leaderboards(settings: Settings, clients: Clients, demo_data: bool) ->
 
 
 def _init_trivia(settings: Settings, clients: Clients, demo_data: bool) -> list[str]:
+    report = []
+    if settings.avatars_bucket:
+        from adapters.s3.shared import create_bucket
+
+        created = create_bucket(clients.s3(), settings.avatars_bucket)
+        report.append(_made(f"bucket {settings.avatars_bucket}", created))
     if not settings.trivia_table:
-        return []
+        return report
     from adapters.dynamodb.leaderboards import create_leaderboard_table
     from adapters.dynamodb.trivia import DynamoDBQuizStore
     from adapters.memory.trivia import demo_quizzes
 
     table = settings.trivia_table
     # The leaderboard layout (PK, SK, GSI_PK_Index): the quiz boards live here too.
-    report = [_made(f"table {table}", create_leaderboard_table(clients.dynamodb(), table))]
+    report.append(_made(f"table {table}", create_leaderboard_table(clients.dynamodb(), table)))
     if demo_data:
         _write_rows(DynamoDBQuizStore(clients.dynamodb(), table).put, demo_quizzes())
         report.append(f"table {table}: {len(demo_quizzes())} demo quizzes written")
@@ -125,7 +131,7 @@ def _init_races(settings: Settings, clients: Clients) -> list[str]:
         created = create_stream(clients.kinesis(), stream, shards)
         report.append(f"stream {stream}: {f'created ({shards} shards)' if created else 'exists'}")
     if settings.history_bucket:
-        from adapters.s3.races import create_bucket
+        from adapters.s3.shared import create_bucket
 
         created = create_bucket(clients.s3(), settings.history_bucket)
         report.append(_made(f"bucket {settings.history_bucket}", created))

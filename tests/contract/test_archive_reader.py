@@ -27,7 +27,8 @@ def archive(request: pytest.FixtureRequest) -> Iterator[tuple[ArchiveReader, Wri
 
         yield memory, put, bucket
         return
-    from adapters.s3.races import S3ArchiveReader, create_bucket
+    from adapters.s3.races import S3ArchiveReader
+    from adapters.s3.shared import create_bucket
 
     s3 = boto_client("s3", request.getfixturevalue("aws_env"))
     create_bucket(s3, bucket)

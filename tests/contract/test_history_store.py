@@ -23,7 +23,8 @@ def store(request: pytest.FixtureRequest) -> Iterator[HistoryStore]:
     if request.param == "memory":
         yield InMemoryHistoryStore()
         return
-    from adapters.s3.races import S3HistoryStore, create_bucket
+    from adapters.s3.races import S3HistoryStore
+    from adapters.s3.shared import create_bucket
 
     s3 = boto_client("s3", request.getfixturevalue("aws_env"))
     bucket = f"history-{uuid.uuid4().hex[:8]}"

@@ -188,7 +188,8 @@ class Settings:
             ),
             live_callback_url=text("LIVE_CALLBACK_URL"),
             avatars_bucket=text("AVATARS_BUCKET"),
-            avatars_public_url=text("AVATARS_PUBLIC_URL"),
+            # a base URL the keys are appended to: "https://cdn" means "https://cdn/"
+            avatars_public_url=_with_slash(text("AVATARS_PUBLIC_URL")),
             moderation_service=None if moderation is None else moderation.lower(),
             moderation_min_confidence=confidence,
             moderation_rejected_digests=digests,
@@ -204,3 +205,7 @@ class Settings:
             log_level=log_level,
             orders_fault_injection=injection == "true",
         )
+
+
+def _with_slash(url: str | None) -> str | None:
+    return None if url is None else url.rstrip("/") + "/"

@@ -26,7 +26,7 @@ from entrypoints.settings import Settings
 from tests.support.images import photo
 from tests.support.management_api import ManagementApi
 from tests.support.push_service import LoopbackPushService
-from tests.support.services import VAPID_KEY_FILE, boto_client, trivia_table
+from tests.support.services import DEV_KEY_FILE, VAPID_KEY_FILE, boto_client, trivia_table
 
 REJECTED = photo(seed=7)
 
@@ -63,6 +63,7 @@ def world(
             trivia_table=table, avatars_bucket=bucket, aws_endpoint_url=aws_env["AWS_ENDPOINT_URL"],
             moderation_service="memory", moderation_rejected_digests=(digest(REJECTED),),
             live_callback_url=api.url, vapid_key_file=str(VAPID_KEY_FILE),
+            auth_dev_key_file=str(DEV_KEY_FILE),
         )  # fmt: skip
         composition = Composition(settings)
         yield composition, client, api, push, bucket
@@ -132,3 +133,33 @@ def test_a_record_that_is_not_an_object_notification_is_dead_lettered(
     assert isinstance(dead, InMemoryDeadLetters)
     ((source, _, reason),) = dead.letters
     assert (source, reason) == ("trivia-avatars", "not an S3 object notification (no 's3')")
+
+
+def test_the_http_route_answers_the_buckets_presigned_post(
+    world: World, loop: asyncio.AbstractEventLoop
+) -> None:
+    # The Lambda's HTTP app: the form goes straight to the bucket, and it takes the upload.
+    from entrypoints.http.app import create_app
+
+    composition, *_, bucket = world
+    app = create_app(composition, ("trivia",), sockets=False)
+    identity = composition.dev_identity
+    assert identity is not None
+    headers = {"Authorization": f"Bearer {identity().issue('ann')}"}
+
+    async def ask() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="https://api.test") as http:
+            return await http.post(
+                "/players/me/avatar", headers=headers, json={"contentType": "image/jpeg"}
+            )
+
+    answer = loop.run_until_complete(ask())
+    assert answer.status_code == 201, answer.text
+    form = answer.json()
+    assert form["url"] == f"{composition.settings.aws_endpoint_url}/{bucket}"
+    files = {"file": ("me.jpg", photo(), "image/jpeg")}
+    sent = httpx.post(form["url"], data=form["fields"], files=files)
+    assert sent.status_code in (200, 204), sent.text
+    s3 = boto_client("s3", dict(os.environ))
+    assert s3.head_object(Bucket=bucket, Key=form["key"])["ContentType"] == "image/jpeg"

@@ -150,6 +150,17 @@ async def test_nothing_beyond_the_limits_is_stored(server: str) -> None:
             await send_through({**forms[2], "fields": forged}, b"x", "image/png")
         ).status_code == 403
         assert (await http.post("/avatar-uploads", content=b"junk")).status_code == 415
+        broken = await http.post(
+            "/avatar-uploads", content=b"--x\r\njunk",
+            headers={"Content-Type": "multipart/form-data; boundary=x"},
+        )  # fmt: skip
+        assert broken.status_code == 400  # as S3's MalformedPOSTRequest
+        for fields in (
+            {**forms[1]["fields"], "x-portside-signature": "é"},  # not even ASCII
+            {**forms[1]["fields"], "acl": "public-read"},  # a field the policy does not allow
+        ):
+            odd = await send_through({**forms[1], "fields": fields}, photo(kind="PNG"), "image/png")
+            assert odd.status_code == 403, odd.text
         assert (await http.get("/avatars/bob/evil.png")).status_code == 404
         assert (await http.get("/players/me")).json()["avatarUrl"] is None
         me = await http.get("/players/me", headers={"Authorization": "Bearer nope"})

@@ -21,7 +21,13 @@ from entrypoints.settings import Settings
 ROOT = Path(__file__).parents[2]
 CONFIG = schemathesis.Config.from_path(ROOT / "schemathesis.toml")
 _KEYS = Path(tempfile.mkdtemp(prefix="portside-fuzz-"))
-SERVICES = compose(Settings(auth_dev_key_file=str(_KEYS / "key.pem"), log_level="ERROR"))
+SERVICES = compose(
+    Settings(
+        auth_dev_key_file=str(_KEYS / "key.pem"),
+        vapid_key_file=str(_KEYS / "vapid.pem"),
+        log_level="ERROR",
+    )
+)
 assert SERVICES.dev_identity is not None  # the embedded default is its own identity provider
 TOKEN = {"Authorization": f"Bearer {SERVICES.dev_identity().issue('fuzzer')}"}
 # Loaded at import: Schemathesis' lazy fixture loading does not work with this pytest.

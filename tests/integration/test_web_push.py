@@ -104,3 +104,14 @@ def test_a_configured_key_is_used_as_pem_or_raw(tmp_path: Path) -> None:
             key.private_numbers()
         )
     assert not (tmp_path / "unused.pem").exists()
+
+
+async def test_a_key_that_is_no_curve_point_can_never_be_sent_to(
+    push_service: LoopbackPushService, sender: VapidWebPushSender
+) -> None:
+    import base64
+
+    browser = push_service.subscribe()
+    off_curve = base64.urlsafe_b64encode(b"\x04" + bytes(64)).rstrip(b"=").decode()
+    broken = {**browser, "keys": {**browser["keys"], "p256dh": off_curve}}  # type: ignore[dict-item]
+    assert not await sender.send(subscription("ann", broken), "hello")  # the caller forgets it

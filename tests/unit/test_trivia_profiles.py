@@ -31,7 +31,7 @@ from domain.trivia.errors import (
     TooManyUploadsError,
     UploadRefusedError,
 )
-from domain.trivia.profiles import AVATAR_MAX_BYTES, AvatarUrls, Outcome, digest
+from domain.trivia.profiles import AVATAR_MAX_BYTES, AvatarUrls, Outcome, Picture, digest
 from tests.support.fakes import ManualClock, RecordingWebPushSender
 from tests.support.images import photo, png_bomb, transparent_png
 
@@ -39,6 +39,12 @@ pytestmark = pytest.mark.anyio
 NOW = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
 KEY = base64.urlsafe_b64encode(b"\x04" + bytes(64)).rstrip(b"=").decode()
 AUTH = base64.urlsafe_b64encode(bytes(16)).rstrip(b"=").decode()
+
+
+async def sneak(storage: InMemoryAvatarStorage, key: str, data: bytes, kind: str) -> None:
+    """An object that reached the store however it came (a bucket that did not enforce its
+    form's policy)."""
+    await storage.publish(key, Picture(kind, data, 0, 0, ""))
 
 
 @dataclass
@@ -166,14 +172,14 @@ async def test_an_object_beyond_the_limits_that_reached_the_store_is_deleted(
     # The store did not enforce its policy (moto does not): the processor checks again.
     form = await world.service.request_upload("ann", "image/jpeg")
     key = form.policy.key
-    world.storage.put_upload(key, photo() + bytes(AVATAR_MAX_BYTES), "image/jpeg")
+    await sneak(world.storage, key, photo() + bytes(AVATAR_MAX_BYTES), "image/jpeg")
     result = await world.processor.process(key)
     assert result is not None
     assert result.outcome is Outcome.REJECTED
     assert result.reason == "larger than 2 MB"
     assert world.storage.stored() == []
     form = await world.service.request_upload("ann", "image/png")
-    world.storage.put_upload(form.policy.key, transparent_png(), "image/jpeg")
+    await sneak(world.storage, form.policy.key, transparent_png(), "image/jpeg")
     wrong = await world.processor.process(form.policy.key)
     assert wrong is not None
     assert wrong.reason == "stored as 'image/jpeg', not the 'image/png' asked for"
@@ -186,7 +192,7 @@ async def test_processing_is_once_per_key_and_leaves_no_stranger_objects(world: 
     assert await world.processor.process(key) is None  # a repeated event: nothing changes
     assert world.storage.stored() == stored
     assert len(world.push.sent) == 0  # no subscription yet; and live: one frame only
-    world.storage.put_upload("uploads/bob/made-up", photo(), "image/jpeg")
+    await sneak(world.storage, "uploads/bob/made-up", photo(), "image/jpeg")
     assert await world.processor.process("uploads/bob/made-up") is None  # never asked for
     assert world.storage.stored() == stored
     assert (await world.service.profile("bob")).profile.avatar is None
@@ -283,6 +289,17 @@ async def test_me_is_nobodys_username(world: World) -> None:
         ("https://intranet/x", False, False),  # no dot: a local name
         ("https://printer.local/x", False, False),
         ("https://user:pw@push.example.com/x", False, False),
+        # every other spelling of an address: no address literal is a push service
+        ("https://127.1/x", False, False),
+        ("https://0x7f.0.0.1/x", False, False),
+        ("https://169.254.43518/x", False, False),  # the metadata service, two ways
+        ("https://0251.0376.0251.0376/x", False, False),
+        ("https://8.8.8.8/x", False, False),
+        ("https://[64:ff9b::a9fe:a9fe]/x", False, False),  # NAT64 of it
+        ("https://[2002:a9fe:a9fe::]/x", False, False),  # 6to4 of it
+        ("https://127.0.0\u30021/x", False, False),  # an ideographic full stop
+        ("https://push.example.com/x\r\nX-Injected: 1", False, False),
+        ("https://example.123/x", False, False),
         ("http://127.0.0.1:8123/push/x", True, True),  # the embedded default and tests
         ("http://10.0.0.8/x", True, False),  # loopback only, not any private address
         ("not a url", False, False),

@@ -138,20 +138,26 @@ class InMemoryAvatarStorage:
         """Store a form's file if the form is one of ours and the file within its policy;
         the key. UploadRefusedError otherwise (nothing stored)."""
         encoded = fields.get("policy", "")
-        if not hmac.compare_digest(self._sign(encoded), fields.get("x-portside-signature", "")):
+        signature = fields.get("x-portside-signature", "").encode("utf-8", "replace")
+        if not hmac.compare_digest(self._sign(encoded).encode(), signature):
             raise UploadRefusedError("The form's policy is not one this server signed.")
-        document = json.loads(base64.b64decode(encoded))
+        document = json.loads(base64.b64decode(encoded))  # ours: signed by this process
         if _iso(now) >= document["expiration"]:
             raise UploadRefusedError("The form has expired.")
+        covered = {"policy", "x-portside-signature"}
         for condition in document["conditions"]:
             if isinstance(condition, dict):
                 ((name, wanted),) = condition.items()
+                covered.add(name)
                 if fields.get(name) != wanted:
                     raise UploadRefusedError(f"The field {name!r} must be {wanted!r}.")
             else:
                 _, least, most = condition
                 if not least <= len(data) <= most:
                     raise UploadRefusedError(f"The file must be {least} to {most} bytes.")
+        extra = sorted(set(fields) - covered)
+        if extra:  # as S3 answers: "Extra input fields"
+            raise UploadRefusedError(f"Fields the policy does not allow: {', '.join(extra)}.")
         key = fields["key"]
         self._objects[key] = HeldObject(data, fields["Content-Type"])
         return key
@@ -161,6 +167,7 @@ class InMemoryAvatarStorage:
         return self._objects.get(key) if key.startswith(AVATAR_PREFIX) else None
 
     def stored(self) -> list[str]:
+        """Every key held (what an operator would list in a bucket)."""
         return sorted(self._objects)
 
     async def read(self, key: str, max_bytes: int) -> StoredObject | None:
@@ -175,11 +182,6 @@ class InMemoryAvatarStorage:
     async def delete(self, keys: Sequence[str]) -> None:
         for key in keys:
             self._objects.pop(key, None)
-
-    def put_upload(self, key: str, data: bytes, content_type: str) -> None:
-        """An object that reached the store however it came (the tests' stand-in for a
-        bucket that did not enforce its policy)."""
-        self._objects[key] = HeldObject(data, content_type)
 
     def _sign(self, encoded: str) -> str:
         return hmac.new(self._key, encoded.encode(), hashlib.sha256).hexdigest()

@@ -3,7 +3,8 @@
 - Only the declared format is tried (``Image.open(formats=...)``): a PNG sent as a JPEG,
   or a script sent as an image, is refused.
 - The size in the header is checked before any pixel is decoded (at most 4096 px a side),
-  and Pillow's own decompression-bomb check is an error, not a warning.
+  and Pillow's own decompression-bomb check (at ``Image.MAX_IMAGE_PIXELS``, its default of
+  89 M pixels, left as the process has it) is an error here, not a warning.
 - JPEG is decoded at a reduced scale when the avatar needs less (``draft``: the DCT scaling
   of libjpeg), which is most of the speed.
 - The EXIF orientation is applied, then every piece of metadata dropped (EXIF, with its GPS
@@ -24,8 +25,6 @@ from domain.trivia.errors import InvalidImageError
 from domain.trivia.profiles import AVATAR_MAX_SIDE, AVATAR_SIDE, THUMBNAIL_SIDE, Picture, Rendition
 
 FORMATS = {"image/png": "PNG", "image/jpeg": "JPEG", "image/webp": "WEBP"}
-# Above this Pillow raises DecompressionBombError (twice this) or warns (made an error).
-Image.MAX_IMAGE_PIXELS = AVATAR_MAX_SIDE * AVATAR_MAX_SIDE
 JPEG_QUALITY = 85
 WEBP_QUALITY = 80
 #: libwebp's effort (0-6, default 4): at 128 px, 2 is 5x faster for a few bytes more.

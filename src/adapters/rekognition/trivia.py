@@ -3,8 +3,9 @@ moderation label at or above the minimum confidence (``MODERATION_MIN_CONFIDENCE
 rejected, the reason naming the labels' top-level categories. The picture sent is the
 re-encoded avatar (JPEG or PNG, at most 512 px a side: within Rekognition's formats and its
 5 MB limit for bytes). An image Rekognition cannot read is rejected too (it cannot be shown
-unmoderated); throttling and service errors are ModerationUnavailableError (the event is
-retried), after boto3's own bounded retries.
+unmoderated); throttling, service errors and refused parameters (a misconfiguration, never a
+player's doing) are ModerationUnavailableError (the event is retried), after boto3's own
+bounded retries.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from mypy_boto3_rekognition.client import RekognitionClient
 
 #: Rekognition's answers about the image itself: it cannot be moderated, so not shown.
-_UNREADABLE = {"InvalidImageFormatException", "ImageTooLargeException", "InvalidParameterException"}
+_UNREADABLE = {"InvalidImageFormatException", "ImageTooLargeException"}
 
 
 class RekognitionImageModerator:
@@ -51,6 +52,8 @@ class RekognitionImageModerator:
         ]  # fmt: skip
         if not labels:
             return Verdict(True)
-        # Top-level categories ("Explicit", "Violence"): the player learns the kind, once each.
-        kinds = dict.fromkeys(str(x.get("ParentName") or x.get("Name")) for x in labels)
+        # The top-level categories ("Explicit", "Violence"; Rekognition returns a label's
+        # ancestors with it): the player learns the kind, once each, not the details.
+        top = [x for x in labels if int(x.get("TaxonomyLevel", 1)) == 1] or labels
+        kinds = dict.fromkeys(str(x.get("ParentName") or x.get("Name")) for x in top)
         return Verdict(False, "moderation found: " + ", ".join(kinds))

@@ -5,12 +5,14 @@ timeouts, and no redirects followed (a push service answers, it never redirects;
 one could aim the server at an internal address).
 
 Answers: 201 (or any 2xx) delivered; 404 and 410 the subscription is gone (the caller forgets
-it); anything else (429, 5xx, a redirect, a timeout) PushUnavailableError, that one message
-lost for that one subscription (a notification is worth less than a retry storm).
+it), and so is one whose key is no P-256 point (it can never be encrypted for); anything
+else (429, 5xx, a redirect, a timeout) PushUnavailableError, that one message lost for that
+one subscription (a notification is worth less than a retry storm).
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import time
 from typing import TYPE_CHECKING
@@ -30,6 +32,8 @@ if TYPE_CHECKING:
 TTL_SECONDS = 24 * 3600
 #: VAPID tokens may live 24 h (RFC 8292); 12 h leaves room for clock skew.
 TOKEN_SECONDS = 12 * 3600
+#: One message's whole exchange with a push service.
+SEND_SECONDS = 5.0
 
 
 def vapid_key(private_key: str | None, key_file: Path) -> ec.EllipticCurvePrivateKey:
@@ -76,16 +80,21 @@ class VapidWebPushSender:
     async def send(self, subscription: PushSubscription, message: str) -> bool:
         # Imported here: pywebpush brings requests and aiohttp, which only a push needs.
         from py_vapid import Vapid02
-        from pywebpush import WebPusher
+        from pywebpush import WebPusher, WebPushException
 
         info = {
             "endpoint": subscription.endpoint,
             "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth},
         }
-        body = WebPusher(info).encode(message.encode(), "aes128gcm")["body"]
+        try:
+            body = WebPusher(info).encode(message.encode(), "aes128gcm")["body"]
+        except (ValueError, WebPushException):
+            return False  # keys of the right size that are no P-256 point: never usable
+
         url = urlsplit(subscription.endpoint)
+        port = "" if url.port in (None, 443 if url.scheme == "https" else 80) else f":{url.port}"
         claims = {
-            "aud": f"{url.scheme}://{url.netloc}",
+            "aud": f"{url.scheme}://{url.hostname}{port}",  # the origin (RFC 8292 section 2)
             "exp": int(time.time()) + TOKEN_SECONDS,
             "sub": self._subject,
         }
@@ -95,13 +104,18 @@ class VapidWebPushSender:
             "TTL": str(TTL_SECONDS),
         })  # fmt: skip
         try:
-            response = await self._client.post(
-                subscription.endpoint, content=body, headers=headers, follow_redirects=False
-            )
-        except httpx.HTTPError as exc:
+            # Bounded as a whole (a trickling answer holds nothing longer), and no answer's
+            # body is ever read: only its status matters.
+            async with asyncio.timeout(SEND_SECONDS):
+                async with self._client.stream(
+                    "POST", subscription.endpoint, content=body, headers=headers,
+                    follow_redirects=False,
+                ) as response:  # fmt: skip
+                    status = response.status_code
+        except (httpx.HTTPError, TimeoutError) as exc:
             raise PushUnavailableError(f"The push service is unreachable ({exc!r}).") from exc
-        if response.is_success:
+        if 200 <= status < 300:
             return True
-        if response.status_code in (404, 410):
+        if status in (404, 410):
             return False
-        raise PushUnavailableError(f"The push service answered {response.status_code}.")
+        raise PushUnavailableError(f"The push service answered {status}.")

@@ -9,6 +9,7 @@ import logging
 from collections.abc import Mapping
 
 from domain.leaderboards.model import Page
+from domain.shared.errors import UnavailableError
 from domain.shared.time import to_millis
 from domain.trivia.errors import InvalidImageError, PushNotConfiguredError, PushUnavailableError
 from domain.trivia.profiles import (
@@ -99,7 +100,9 @@ class PlayerNotifier:
     """Tells a player something: on each of their live connections, and by Web Push to each
     of their subscriptions (``push`` None: Web Push is off here). Subscriptions and
     connections that are gone are forgotten; a push service that fails now loses that one
-    message for that one subscription (logged), never the others'."""
+    message for that one subscription (logged), never the others'; a store that cannot
+    answer loses that channel's message (logged): the result is on the profile anyway, and
+    the work it reports is done."""
 
     def __init__(
         self,
@@ -143,21 +146,34 @@ class PlayerNotifier:
         if self._connections is None or self._pusher is None:
             return
         now = to_millis(self._clock.now())
-        held = await self._connections.members(f"player:{player}", now)
-        for gone in await self._pusher.push(held, message):
-            await self._connections.remove(gone.connection_id)
+        try:
+            held = await self._connections.members(f"player:{player}", now)
+            for gone in await self._pusher.push(held, message):
+                await self._connections.remove(gone.connection_id)
+        except UnavailableError as exc:  # told by Web Push still; the profile shows it
+            log.warning("live notification of %r failed: %s", player, exc.detail)
 
     async def _web_push(self, player: str, message: str) -> None:
         if self._push is None:
             return
-        for subscription in await self._subscriptions.of(player):
+        try:
+            subscriptions = await self._subscriptions.of(player)
+        except UnavailableError as exc:
+            log.warning("web push to %r skipped: %s", player, exc.detail)
+            return
+        push = self._push
+
+        async def send(subscription: PushSubscription) -> None:
             try:
-                delivered = await self._push.send(subscription, message)
+                delivered = await push.send(subscription, message)
             except PushUnavailableError as exc:
                 log.warning("web push to a subscription of %r failed: %s", player, exc.detail)
-                continue
+                return
             if not delivered:
                 await self._subscriptions.remove(player, subscription.endpoint)
+
+        # At once (at most PUSH_SUBSCRIPTIONS): a slow push service delays no other.
+        await asyncio.gather(*(send(s) for s in subscriptions))
 
 
 class AvatarProcessor:

@@ -18,6 +18,7 @@ import binascii
 import hashlib
 import ipaddress
 import json
+import re
 import secrets
 import unicodedata
 from collections.abc import Mapping
@@ -196,6 +197,11 @@ class PushSubscription:
     auth: str
 
 
+#: Control, format (bidi overrides), surrogate, private-use and unassigned characters, and
+#: the line and paragraph separators.
+_NOT_TEXT = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+
+
 def checked_display_name(raw: str) -> str:
     """1 to 40 characters of plain text: no control or format characters (bidi overrides),
     surrounding whitespace removed."""
@@ -203,7 +209,7 @@ def checked_display_name(raw: str) -> str:
     problem = None
     if not 1 <= len(name) <= DISPLAY_NAME_MAX:
         problem = f"must be 1 to {DISPLAY_NAME_MAX} characters"
-    elif any(unicodedata.category(c) in {"Cc", "Cf", "Cs", "Co", "Cn"} for c in name):
+    elif any(unicodedata.category(c) in _NOT_TEXT for c in name):
         problem = "must be plain text (no control or format characters)"
     if problem:
         raise InvalidProfileError(f"displayName {problem}.", (FieldError("displayName", problem),))
@@ -268,9 +274,10 @@ def checked_subscription(
     player: str, endpoint: str, p256dh: str, auth: str, *, allow_loopback: bool
 ) -> PushSubscription:
     """A subscription the server may post to: an ``https`` URL on port 443 of a public host
-    (a name with a dot outside the reserved local names, or a global address), so it cannot
-    be aimed at internal addresses; ``http`` and loopback only where ``allow_loopback`` (the
-    embedded default and tests). Keys of the sizes RFC 8291 gives (65 and 16 bytes)."""
+    name (at least two labels, the last a top-level domain, outside the reserved local
+    names; never an address literal), so it cannot be aimed at internal addresses; ``http``
+    and loopback only where ``allow_loopback`` (the embedded default and tests). Keys of the
+    sizes RFC 8291 gives (65 and 16 bytes)."""
     problems: list[FieldError] = []
     problem = _endpoint_problem(endpoint, allow_loopback)
     if problem:
@@ -288,31 +295,50 @@ def checked_subscription(
 _LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".home.arpa", ".lan", ".localdomain")
 
 
+#: A host name's labels: letters, digits and hyphens (IDNA names are ASCII: ``xn--``); the
+#: last one (the top-level domain) starts with a letter, so no spelling of an IPv4 address
+#: (``127.1``, ``0x7f.1``, ``0251.0376.0251.0376``) passes for a name.
+_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+_TOP_LABEL = re.compile(r"[a-z][a-z0-9-]{0,61}[a-z0-9]|xn--[a-z0-9-]{1,59}")
+
+
 def _endpoint_problem(endpoint: str, allow_loopback: bool) -> str | None:
     if len(endpoint) > PUSH_ENDPOINT_MAX:
         return f"must be at most {PUSH_ENDPOINT_MAX} characters"
+    if not endpoint.isascii() or not endpoint.isprintable() or " " in endpoint:
+        return "must be a URL of printable ASCII characters"  # push services give such URLs
     try:
         url = urlsplit(endpoint)
         port = url.port
     except ValueError:
         return "must be a URL"
-    host = (url.hostname or "").rstrip(".").lower()
+    host = (url.hostname or "").lower()
     if url.username is not None or url.password is not None or not host:
         return "must be a URL with a host and no credentials"
-    try:
-        address: ipaddress.IPv4Address | ipaddress.IPv6Address | None = ipaddress.ip_address(host)
-    except ValueError:
-        address = None
-    loopback = host == "localhost" or (address is not None and address.is_loopback)
-    if allow_loopback and loopback:
+    if allow_loopback and _loopback(host):
         return None if url.scheme in ("http", "https") else "must be an http(s) URL"
     if url.scheme != "https" or port not in (None, 443):
         return "must be an https URL on the default port"
-    if address is not None:
-        return None if address.is_global else "must be on a public address"
-    if "." not in host or host == "localhost" or host.endswith(_LOCAL_SUFFIXES):
+    # Push services are named hosts: no address literal of any form is taken (so none of
+    # the private, link-local, NAT64 or 6to4 spellings of an internal address either).
+    labels = host.rstrip(".").split(".")
+    if (
+        len(labels) < 2
+        or not all(_LABEL.fullmatch(label) for label in labels)
+        or not _TOP_LABEL.fullmatch(labels[-1])
+        or host.rstrip(".").endswith(_LOCAL_SUFFIXES)
+    ):
         return "must be on a public host name"
     return None
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _base64url_size(value: str) -> int:

@@ -5,10 +5,10 @@ Each record's object goes through the avatar processor (``domain.trivia.avatars`
 moderated (Rekognition), re-encoded, published, the profile updated, the player told on
 their WebSocket connections (through ``LIVE_CALLBACK_URL``, when set) and by Web Push.
 Processing is idempotent per key (the pending upload is consumed once), so S3's
-at-least-once delivery and Lambda's retries change nothing twice. A record that fails for
-now (a store, Rekognition) fails the invocation after the others were processed, so Lambda
-retries it (twice, asynchronously, then its on-failure destination); a record that is not
-an S3 object notification goes to the dead letters with the reason.
+at-least-once delivery and Lambda's retries change nothing twice. A record that fails (a
+store, Rekognition, or anything unexpected) fails the invocation after the others were
+processed, so Lambda retries it (twice, asynchronously, then its on-failure destination);
+a record that is not an S3 object notification goes to the dead letters with the reason.
 """
 
 from __future__ import annotations
@@ -49,9 +49,9 @@ class AvatarHandlers:
                 continue
             try:
                 self._run(self._composition.avatars_on_gateway.process(key))
-            except UnavailableError as exc:
+            except Exception as exc:  # this record only: the others are still processed
                 log.exception("avatar upload %s not processed", key)
-                failed.append(f"{key}: {exc.detail}")
+                failed.append(f"{key}: {exc!r}")
                 continue
             processed += 1
         if failed:

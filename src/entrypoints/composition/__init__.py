@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from ports.races import StreamProducer
     from ports.shared import Clock, DeadLetters, IdempotencyStore
     from ports.stocks import RatesProvider, StockRepository
-    from ports.trivia import TokenVerifier
+    from ports.trivia import TokenVerifier, WebPushSender
 
 __all__ = ["Composition", "Overrides", "ReadinessCheck", "compose", "load_settings"]
 
@@ -201,6 +201,12 @@ class Composition:
     @cached_property
     def profiles(self) -> ProfileService:
         return self.profiles_context.profiles
+
+    @cached_property
+    def web_push(self) -> WebPushSender | None:
+        from entrypoints.composition.trivia_profiles import web_push
+
+        return web_push(self)
 
     @cached_property
     def notifier(self) -> PlayerNotifier:

@@ -107,9 +107,10 @@ def build_profiles(root: Composition) -> ProfilesContext:
     return ProfilesContext(service, store, subscriptions, storage, local, urls, embedded)
 
 
-def _web_push(root: Composition, embedded: bool) -> WebPushSender | None:
+def web_push(root: Composition) -> WebPushSender | None:
+    """The Web Push sender (one per process), None where Web Push is off."""
     settings = root.settings
-    if not settings.vapid_private_key and not embedded:
+    if not settings.vapid_private_key and not root.profiles_context.embedded:
         return None  # a key per process would not match the browsers' subscriptions
     from pathlib import Path
 
@@ -130,9 +131,8 @@ def notifier(root: Composition, live: LiveContext | None) -> PlayerNotifier:
     context = root.profiles_context
     connections = None if live is None else live.connections
     pusher = None if live is None else live.pusher
-    push = _web_push(root, context.embedded)
     return PlayerNotifier(
-        context.subscriptions, push, root.clock, connections, pusher,
+        context.subscriptions, root.web_push, root.clock, connections, pusher,
         allow_loopback=context.embedded,
     )  # fmt: skip
 

@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 MAX_FIELD_ERRORS = 50
 #: What each error status means, for the OpenAPI document (``problems``).
 STATUS_DESCRIPTIONS = {
+    400: "A malformed request (a form that is not multipart/form-data)",
     401: "Missing or invalid credentials (see WWW-Authenticate)",
     403: "The caller may not do this",
     404: "Unknown resource",

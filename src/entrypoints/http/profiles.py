@@ -13,7 +13,7 @@ from collections.abc import AsyncGenerator, Callable
 from typing import TYPE_CHECKING, Annotated
 from urllib.parse import urljoin
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
@@ -44,13 +44,10 @@ UPLOAD_MEDIA = "multipart/form-data"
 
 
 def absolute(request: Request, urls: AvatarUrls) -> Callable[[str], str]:
-    """Avatar keys (or a server path) as absolute URLs for this request."""
+    """Avatar keys as absolute URLs for this request (a relative base, the local server's,
+    resolved against it)."""
     base = str(request.base_url)
-
-    def url(key_or_path: str) -> str:
-        return urljoin(base, key_or_path if key_or_path.startswith("/") else urls.url(key_or_path))
-
-    return url
+    return lambda key: urljoin(base, urls.url(key))
 
 
 def profiles_router(
@@ -99,7 +96,8 @@ def profiles_router(
         if composition.profiles_context.local is not None and not sockets:
             raise AvatarStoreUnavailableError("Avatars need AVATARS_BUCKET here.")
         form = await composition.profiles.request_upload(me, upload.content_type)
-        return UploadFormBody.of(form, urls(request))
+        # the store's URL (S3's, absolute) or the local server's path, made absolute here
+        return UploadFormBody.of(form, lambda url: urljoin(str(request.base_url), url))
 
     @router.post(
         "/players/me/push-subscriptions",
@@ -141,7 +139,7 @@ def local_storage_router(composition: "Composition") -> APIRouter:
     @router.post(
         "/avatar-uploads",
         status_code=204,
-        responses=problems(403, 408, 413, 415),
+        responses=problems(400, 403, 408, 413, 415),
         openapi_extra={
             **body_limit(UPLOAD_BODY_BYTES),
             "requestBody": {
@@ -153,7 +151,8 @@ def local_storage_router(composition: "Composition") -> APIRouter:
     async def upload(request: Request) -> Response:
         """The target of ``POST /players/me/avatar``'s form (the embedded default's object
         store): the form's fields, then ``file``. Processed after the answer."""
-        if not request.headers.get("content-type", "").startswith(UPLOAD_MEDIA):
+        media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        if media != UPLOAD_MEDIA:
             return problem(
                 415, "upload-refused", "Upload refused", f"The form must be {UPLOAD_MEDIA}."
             )
@@ -192,10 +191,10 @@ async def _form(request: Request, body: bytes) -> tuple[dict[str, str], bytes]:
     )  # fmt: skip
     try:
         form = await parser.parse()
-    except MultiPartException as exc:
-        raise UploadRefusedError(f"Not a form: {exc.message}") from None
+    except MultiPartException as exc:  # S3 answers 400 MalformedPOSTRequest
+        raise HTTPException(400, f"Not a form: {exc.message}") from None
     fields: dict[str, str] = {}
-    data = b""
+    data: bytes | None = None
     for name, value in form.multi_items():
         if isinstance(value, UploadFile):
             if name != "file":
@@ -204,6 +203,8 @@ async def _form(request: Request, body: bytes) -> tuple[dict[str, str], bytes]:
         else:
             fields[name] = value
     await form.close()
+    if data is None:  # as S3 answers: one file per POST
+        raise HTTPException(400, "The form carries no file (the field 'file', last).")
     return fields, data
 
 

@@ -51,8 +51,9 @@ class ProfileBody(ResponseModel):
 
 
 class ProfileInput(RequestModel):
-    display_name: Annotated[str, Field(min_length=1, max_length=4 * DISPLAY_NAME_MAX)] = Field(
-        description=f"1 to {DISPLAY_NAME_MAX} characters of plain text."
+    display_name: Annotated[str, Field(min_length=1, max_length=DISPLAY_NAME_MAX)] = Field(
+        description=f"1 to {DISPLAY_NAME_MAX} characters of plain text (no control or format "
+        "characters; surrounding spaces are removed)."
     )
 
 
@@ -73,10 +74,10 @@ class UploadFormBody(ResponseModel):
     expires_at: str = Field(description="ISO 8601, UTC, milliseconds")
 
     @classmethod
-    def of(cls, form: UploadForm, urls: Urls) -> "UploadFormBody":
+    def of(cls, form: UploadForm, resolve: Callable[[str], str]) -> "UploadFormBody":
         policy = form.policy
         return cls(
-            url=urls(form.url),
+            url=resolve(form.url),
             fields=dict(form.fields),
             key=policy.key,
             content_type=policy.content_type,
@@ -85,16 +86,26 @@ class UploadFormBody(ResponseModel):
         )
 
 
+#: base64url, padded or not, as browsers give the keys
+BASE64URL = r"^[A-Za-z0-9_-]+={0,2}$"
+
+
 class PushKeysInput(RequestModel):
     # named as the browser names it (camelCase would make it "p256Dh")
-    p256dh: Annotated[str, Field(min_length=1, max_length=128, alias="p256dh")]
-    auth: Annotated[str, Field(min_length=1, max_length=64)]
+    p256dh: Annotated[
+        str, Field(min_length=87, max_length=88, pattern=BASE64URL, alias="p256dh")
+    ] = Field(description="The browser's P-256 public key (65 bytes).")
+    auth: Annotated[str, Field(min_length=22, max_length=24, pattern=BASE64URL)] = Field(
+        description="The authentication secret (16 bytes)."
+    )
 
 
 class PushSubscriptionInput(RequestModel):
     """What the browser's ``PushSubscription.toJSON()`` gives."""
 
-    endpoint: Annotated[str, Field(min_length=1, max_length=PUSH_ENDPOINT_MAX)]
+    endpoint: Annotated[
+        str, Field(min_length=12, max_length=PUSH_ENDPOINT_MAX, pattern=r"^https?://[!-~]+$")
+    ] = Field(description="The push service's URL: https on a public host name.")
     keys: PushKeysInput
 
 

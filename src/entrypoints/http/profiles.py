@@ -41,6 +41,16 @@ log = logging.getLogger(__name__)
 UPLOAD_BODY_BYTES = AVATAR_MAX_BYTES + 64 * 1024
 UPLOAD_FIELD_BYTES = 8 * 1024
 UPLOAD_MEDIA = "multipart/form-data"
+#: The form ``POST /players/me/avatar`` answers, as the browser sends it (the file last).
+FORM = {
+    "type": "object",
+    "required": ["key", "Content-Type", "policy", "x-portside-signature", "file"],
+    "properties": {
+        **{name: {"type": "string"} for name in ("key", "Content-Type", "policy")},
+        "x-portside-signature": {"type": "string"},
+        "file": {"type": "string", "format": "binary"},
+    },
+}
 
 
 def absolute(request: Request, urls: AvatarUrls) -> Callable[[str], str]:
@@ -142,10 +152,7 @@ def local_storage_router(composition: "Composition") -> APIRouter:
         responses=problems(400, 403, 408, 413, 415),
         openapi_extra={
             **body_limit(UPLOAD_BODY_BYTES),
-            "requestBody": {
-                "required": True,
-                "content": {UPLOAD_MEDIA: {"schema": {"type": "object"}}},
-            },
+            "requestBody": {"required": True, "content": {UPLOAD_MEDIA: {"schema": FORM}}},
         },
     )
     async def upload(request: Request) -> Response:

@@ -38,14 +38,15 @@ class PillowImageProcessor:
         source = hashlib.sha256(data).hexdigest()
         image = _decoded(data, declared_type)
         image.info.clear()  # no metadata goes out (the savers read some of it from info)
-        # No copy: the decoded image is this call's own. Bilinear: the JPEG decoder's
-        # scaling already did the large reduction, and this step is most of the time left;
-        # the thumbnail is reduced by whole factors first (``reducing_gap``).
+        # No copy: the decoded image is this call's own. Area averaging (BOX, and whole-factor
+        # reduction for the thumbnail: ``reducing_gap=1``): the JPEG decoder's scaling did
+        # the large reduction already, and resampling was a quarter of the time left
+        # (Lanczos: 6.5 ms of 26 for a 1 MB photo; these: under 2).
         avatar = image
-        avatar.thumbnail((AVATAR_SIDE, AVATAR_SIDE), Image.Resampling.BILINEAR)
+        avatar.thumbnail((AVATAR_SIDE, AVATAR_SIDE), Image.Resampling.BOX)
         thumbnail = avatar.resize(
             (THUMBNAIL_SIDE, THUMBNAIL_SIDE), Image.Resampling.LANCZOS,
-            box=_centre_square(avatar.size), reducing_gap=2.0,
+            box=_centre_square(avatar.size), reducing_gap=1.0,
         )  # fmt: skip
         if avatar.mode == "RGBA":
             picture = _encoded(avatar, "image/png", "PNG", source, optimize=False)

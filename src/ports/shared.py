@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from domain.shared.connections import Connection
 from domain.shared.events import DomainEvent, QueuedMessage
 from domain.shared.idempotency import IdempotencyRecord
+
+if TYPE_CHECKING:  # annotations only
+    from domain.shared.connections import Connection
 
 
 class Clock(Protocol):

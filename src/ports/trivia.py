@@ -4,25 +4,27 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from domain.shared.connections import Connection
 from domain.trivia.live import AnswerOutcome, ChatMessage, LiveGame
 from domain.trivia.market import Listing
 from domain.trivia.model import Quiz
-from domain.trivia.profiles import (
-    Avatar,
-    PendingUpload,
-    Picture,
-    Profile,
-    PushSubscription,
-    Rendition,
-    StoredObject,
-    UploadForm,
-    UploadPolicy,
-    Verdict,
-)
 from domain.trivia.progress import Progress
+
+if TYPE_CHECKING:  # annotations only: a Lambda of another part of trivia imports none
+    from domain.shared.connections import Connection
+    from domain.trivia.profiles import (
+        Avatar,
+        PendingUpload,
+        Picture,
+        Profile,
+        PushSubscription,
+        Rendition,
+        StoredObject,
+        UploadForm,
+        UploadPolicy,
+        Verdict,
+    )
 
 
 class TokenVerifier(Protocol):

@@ -128,7 +128,7 @@ def _serve(settings: Settings, host: str, port: int) -> int:
     from entrypoints.http.app import create_app, freeze_startup_heap
 
     composition = compose(settings)
-    app = create_app(composition)
+    app = create_app(composition, dev_sign_in=True)  # the one entry with the sign-in
     if composition.dev_identity is not None:
         composition.dev_identity().private_key()  # the shared key file exists from the start
     freeze_startup_heap()

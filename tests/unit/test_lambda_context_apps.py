@@ -13,7 +13,7 @@ from entrypoints.http.app import CONTEXT_OF_SEGMENT, CONTEXTS, create_app
 from entrypoints.settings import Settings
 
 pytestmark = pytest.mark.anyio
-SHARED = {"healthz", "readyz"}
+SHARED = {"healthz", "readyz", "app"}  # "app": the browser app, where sockets are held
 
 
 def first_segments(contexts: tuple[str, ...], tmp_path: Path) -> set[str]:

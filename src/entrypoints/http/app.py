@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import io
 import logging
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection
+from collections.abc import AsyncIterator, Callable, Collection
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -23,14 +22,13 @@ from entrypoints.http.edge import EdgeRoute, HeadMiddleware
 from entrypoints.http.errors import install_error_handlers, problem, problems
 from entrypoints.http.models.shared import HealthBody, ReadinessBody
 from entrypoints.http.openapi import install_openapi
+from entrypoints.http.timers import every, stop
 from entrypoints.logs import request_id
 
 READINESS_TIMEOUT_SECONDS = 2.0
 SWEEP_SECONDS = 5.0
 #: How late a live question may close after its deadline (answers are refused on time).
 LIVE_SWEEP_SECONDS = 0.2
-#: How long the stop waits for the timers, then for the clients' close.
-STOP_SECONDS = 3.0
 #: Swagger UI's files, served by the app from a package (no CDN: /docs works offline).
 DOCS_ASSETS = "/docs/assets"
 DOCS_PACKAGE = ("fastapi_offline", "static")
@@ -98,43 +96,19 @@ CONTEXT_OF_SEGMENT = {
 }  # fmt: skip
 
 
-async def _every(seconds: float, sweep: Callable[[], Awaitable[object]], what: str) -> None:
-    """``sweep`` every ``seconds`` until cancelled: the local timer standing in for a
-    scheduled sweep handler on Lambda (a failed sweep is retried on the next tick)."""
-    while True:
-        await asyncio.sleep(seconds)
-        try:
-            await sweep()
-        except Exception:
-            log.exception("%s sweep failed", what)
-
-
-async def _stop(timers: list[asyncio.Task[None]], close: Awaitable[None]) -> None:
-    """Cancel the timers, then close the clients, each wait bounded: a task stuck in a
-    client's close must not hold the process past its stop (its stack is logged)."""
-    for timer in timers:
-        timer.cancel()
-    closing = asyncio.ensure_future(close)
-    for tasks in (timers, [closing]):
-        if not tasks:
-            continue
-        _, stuck = await asyncio.wait(tasks, timeout=STOP_SECONDS)
-        for task in stuck:
-            stack = io.StringIO()
-            task.print_stack(file=stack)
-            log.warning("still running after %s s at the stop:\n%s", STOP_SECONDS, stack.getvalue())
-    if closing.done():
-        closing.result()  # a failed close is the stop's error, as it was unbounded
-
-
 def create_app(
-    composition: Composition, contexts: Collection[str] = CONTEXTS, *, sockets: bool = True
+    composition: Composition,
+    contexts: Collection[str] = CONTEXTS,
+    *,
+    sockets: bool = True,
+    dev_sign_in: bool = False,
 ) -> FastAPI:
     """The HTTP app serving the routes of ``contexts`` (every context by default), built on
     ``composition``, which builds (and imports) only those contexts. ``sockets``: the process
     holds its own WebSocket connections (the local server and the container, not Lambda,
-    where API Gateway holds them and the lifespan does not run). The app's lifespan runs the
-    timers and closes the composition's clients."""
+    where API Gateway holds them and the lifespan does not run); it serves the browser app
+    too, and with ``dev_sign_in`` (``portside serve``) its development sign-in. The app's
+    lifespan runs the timers and closes the composition's clients."""
     unknown = set(contexts) - set(CONTEXTS)
     if unknown:
         raise ValueError(f"unknown contexts {sorted(unknown)}; known: {', '.join(CONTEXTS)}")
@@ -149,16 +123,16 @@ def create_app(
         if "races" in contexts:
             # races whose slot and grace have passed
             timers.append(
-                asyncio.create_task(_every(SWEEP_SECONDS, composition.races.sweep, "race"))
+                asyncio.create_task(every(SWEEP_SECONDS, composition.races.sweep, "race"))
             )
         if "trivia" in contexts and sockets:
             live = composition.live
             # live questions at their deadline, games whose host's grace is over
-            sweep = _every(LIVE_SWEEP_SECONDS, live.sessions.sweep, "live game")
+            sweep = every(LIVE_SWEEP_SECONDS, live.sessions.sweep, "live game")
             timers.append(asyncio.create_task(sweep))
             timers += [asyncio.create_task(work()) for work in live.background]
         yield
-        await _stop(timers, composition.aclose())
+        await stop(timers, composition.aclose())
 
     app = FastAPI(
         title="Portside",
@@ -207,6 +181,11 @@ def create_app(
     for name in CONTEXTS:
         if name in contexts:
             _ROUTES[name](app, composition, sockets)
+    if sockets:
+        from entrypoints.http.web import install_web_app
+
+        dev = composition.dev_identity if "trivia" in contexts else None
+        install_web_app(app, dev, dev_sign_in=dev_sign_in)
     return app
 
 

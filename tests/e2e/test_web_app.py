@@ -1,0 +1,102 @@
+"""The browser app in a real browser (Debian's Chromium driven by Playwright) against
+``portside serve`` on the embedded default, with every request to another host refused: a
+player signs in, names themselves with markup (shown as text), uploads an avatar and sees it
+accepted on the live connection, and looks up a stock's value. Screenshots of each screen are
+saved in ``build/app-*.png`` for a person to look at."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Page, Route, expect, sync_playwright
+
+from tests.support.images import photo
+from tests.support.services import base_env, start_portside
+
+CHROMIUM = Path("/usr/bin/chromium")
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+SHOTS = Path(__file__).parents[2] / "build"
+MARKUP = "<img src=x onerror=alert(1)>Ann"
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    process, url = start_portside(base_env())
+    yield url
+    process.stop_gracefully()
+
+
+@pytest.fixture
+def page(server: str) -> Iterator[Page]:
+    refused: list[str] = []
+
+    def only_loopback(route: Route) -> None:
+        url = route.request.url
+        if url.startswith(("data:", "blob:")) or urlsplit(url).hostname in LOOPBACK:
+            route.continue_()
+        else:
+            refused.append(url)
+            route.abort()
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+        try:
+            context = browser.new_context(viewport={"width": 360, "height": 740})
+            context.route("**/*", only_loopback)
+            page = context.new_page()
+            dialogs: list[str] = []
+            page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+            yield page
+            assert dialogs == []  # no markup ever ran
+        finally:
+            browser.close()
+    assert refused == []
+
+
+def shot(page: Page, name: str) -> None:
+    SHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"app-{name}.png"), full_page=True)
+
+
+def test_a_player_signs_in_sets_a_name_and_an_avatar(
+    server: str, page: Page, tmp_path: Path
+) -> None:
+    page.goto(f"{server}/app/")
+    page.get_by_label("Username").fill("ann")
+    shot(page, "sign-in")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("#status")).to_have_text("live: connected as ann", timeout=10_000)
+    page.get_by_label("Display name").fill(MARKUP)
+    page.get_by_role("button", name="Save name").click()
+    expect(page.locator("#display-name")).to_have_text(MARKUP)  # text, not HTML
+    picture = tmp_path / "me.jpg"
+    picture.write_bytes(photo(900, 700))
+    page.get_by_label("New avatar (PNG, JPEG or WebP, up to 2 MB)").set_input_files(picture)
+    page.get_by_role("button", name="Upload").click()
+    expect(page.locator("#avatar-result")).to_have_text(
+        "Your new avatar was accepted.", timeout=15_000
+    )
+    src = page.locator("img.avatar").get_attribute("src") or ""
+    assert src.startswith(f"{server}/avatars/ann/")
+    page.wait_for_function("document.querySelector('img.avatar').naturalWidth === 128")
+    shot(page, "profile")
+
+
+def test_a_signed_in_player_looks_up_a_stock(server: str, page: Page) -> None:
+    page.goto(f"{server}/app/")
+    page.get_by_label("Username").fill("bob")
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name="Stocks").click()
+    page.get_by_label("Currencies (comma-separated)").fill("USD,CAD")
+    page.get_by_role("button", name="Show value").click()
+    table = page.get_by_role("table", name="Value by currency")
+    expect(table).to_contain_text("CAD")
+    shot(page, "stocks")
+    page.get_by_label("Stock").fill("NOPE")
+    page.get_by_role("button", name="Show value").click()
+    expect(page.get_by_role("alert")).to_contain_text("not found", ignore_case=True)

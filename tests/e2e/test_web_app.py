@@ -8,16 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Page, Route, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
+from tests.support.browser import offline_context
 from tests.support.images import photo
 from tests.support.services import base_env, start_portside
 
-CHROMIUM = Path("/usr/bin/chromium")
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 SHOTS = Path(__file__).parents[2] / "build"
 MARKUP = "<img src=x onerror=alert(1)>Ann"
 
@@ -33,28 +31,12 @@ def server() -> Iterator[str]:
 
 @pytest.fixture
 def page(server: str) -> Iterator[Page]:
-    refused: list[str] = []
-
-    def only_loopback(route: Route) -> None:
-        url = route.request.url
-        if url.startswith(("data:", "blob:")) or urlsplit(url).hostname in LOOPBACK:
-            route.continue_()
-        else:
-            refused.append(url)
-            route.abort()
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
-        try:
-            context = browser.new_context(viewport={"width": 360, "height": 740})
-            context.route("**/*", only_loopback)
-            page = context.new_page()
-            dialogs: list[str] = []
-            page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-            yield page
-            assert dialogs == []  # no markup ever ran
-        finally:
-            browser.close()
+    with offline_context(360, 740) as (context, refused):
+        page = context.new_page()
+        dialogs: list[str] = []
+        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+        yield page
+        assert dialogs == []  # no markup ever ran
     assert refused == []
 
 

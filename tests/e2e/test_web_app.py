@@ -82,3 +82,32 @@ def test_a_signed_in_player_looks_up_a_stock(server: str, page: Page) -> None:
     page.get_by_label("Stock").fill("NOPE")
     page.get_by_role("button", name="Show value").click()
     expect(page.get_by_role("alert")).to_contain_text("not found", ignore_case=True)
+
+
+def test_a_player_plays_a_quiz_and_finds_their_avatar_on_its_board(
+    server: str, page: Page, tmp_path: Path
+) -> None:
+    page.goto(f"{server}/app/")
+    page.get_by_label("Username").fill("cy")
+    page.get_by_role("button", name="Sign in").click()
+    picture = tmp_path / "cy.png"
+    picture.write_bytes(photo(600, 600, kind="PNG", seed=3))
+    page.get_by_label("New avatar (PNG, JPEG or WebP, up to 2 MB)").set_input_files(picture)
+    page.get_by_role("button", name="Upload").click()
+    expect(page.locator("#avatar-result")).to_have_text(
+        "Your new avatar was accepted.", timeout=15_000
+    )
+    page.get_by_role("link", name="Play").click()
+    page.get_by_role("link", name="Capitals (geography, by portside)").click()
+    page.get_by_label("Capital of Australia?").fill("Canberra")
+    page.get_by_label("Ottawa").check()
+    page.get_by_role("button", name="Submit answers").click()
+    expect(page.locator("#score")).to_have_text("Score 50.00: 2 of 4")
+    board = page.get_by_role("table", name="Leaderboard")
+    expect(board).to_contain_text("cy")
+    row = board.locator("tr", has_text="cy")
+    expect(row.locator("img.thumb")).to_have_count(1)
+    src = row.locator("img.thumb").get_attribute("src") or ""
+    assert src.startswith(f"{server}/avatars/cy/")
+    expect(page.get_by_role("region", name="Answer board")).to_contain_text("Bern")
+    shot(page, "play")

@@ -166,12 +166,68 @@ async function stocks(view) {
   view.append(el("h2", { text: "Stocks" }), form, table);
 }
 
-const screens = { "#/profile": profile, "#/stocks": stocks };
+async function play(view) {
+  const [, quizId] = location.hash.split("/").slice(1);
+  if (!quizId) {
+    const { games } = await api("GET", "/games");
+    view.append(el("h2", { text: "Play" }), el("ul", { "aria-label": "Games" },
+      ...games.map((game) => el("li", {}, el("a", { href: `#/play/${encodeURIComponent(game.quizId)}`,
+        text: `${game.name} (${game.category}, by ${game.author})` })))));
+    return;
+  }
+  const game = await api("GET", `/games/${encodeURIComponent(quizId)}`);
+  const inputs = game.questions.map((question) => {
+    const id = `question-${question.number}`;
+    if (question.options) {
+      const choices = question.options.map((option, index) => el("label", {},
+        el("input", { type: "radio", name: id, value: String(index) }), ` ${option}`));
+      return [question, el("fieldset", {}, el("legend", { text: question.text }), ...choices)];
+    }
+    const input = el("input", { id, name: id, maxlength: "200" });
+    return [question, el("div", {}, el("label", { for: id, text: question.text }), input)];
+  });
+  const board = el("section", { "aria-label": "Answer board" });
+  const form = el("form", {
+    onsubmit: async (event) => {
+      event.preventDefault();
+      const responses = [];
+      for (const [question, field] of inputs) {
+        const id = `question-${question.number}`;
+        const value = question.options
+          ? field.querySelector(`input[name="${id}"]:checked`)?.value
+          : field.querySelector("input").value.trim();
+        if (value !== undefined && value !== "") {
+          responses.push({ questionNumber: question.number,
+            answer: question.options ? Number(value) : value });
+        }
+      }
+      const scored = await api("POST", `/games/${encodeURIComponent(quizId)}/answers`, { responses });
+      const leaderboard = await api("GET", `/games/${encodeURIComponent(quizId)}/leaderboard`);
+      board.replaceChildren(
+        el("p", { id: "score", text: `Score ${scored.score}: ${scored.correct} of ${scored.total}` }),
+        el("ol", {}, ...scored.answers.map((answer) => el("li", {
+          text: `${answer.correct ? "✓" : "✗"} ${typeof answer.answer === "number"
+            ? game.questions[answer.questionNumber - 1].options[answer.answer] : answer.answer}`
+            + (answer.followUp ? ` (${answer.followUp})` : "") }))),
+        el("h3", { text: "Leaderboard" }),
+        el("table", { "aria-label": "Leaderboard" }, ...leaderboard.entries.map((entry) =>
+          el("tr", {}, el("td", { text: String(entry.rank) }),
+            el("td", {}, entry.thumbnailUrl
+              ? el("img", { class: "thumb", src: entry.thumbnailUrl, alt: "" }) : "",
+              el("span", { text: ` ${entry.member}` })),
+            el("td", { text: entry.score })))));
+    },
+  }, ...inputs.map(([, field]) => field), el("button", { type: "submit", text: "Submit answers" }));
+  view.append(el("h2", { text: game.name }), form, board);
+}
+
+const screens = { "#/profile": profile, "#/stocks": stocks, "#/play": play };
 
 async function route() {
   const view = $("#view");
   view.replaceChildren();
-  const screen = state.token ? screens[location.hash] ?? profile : signIn;
+  const screen = state.token ? screens[location.hash.split("/").slice(0, 2).join("/")] ?? profile
+    : signIn;
   try {
     await screen(view);
   } catch (error) {

@@ -111,3 +111,19 @@ def test_a_player_plays_a_quiz_and_finds_their_avatar_on_its_board(
     assert src.startswith(f"{server}/avatars/cy/")
     expect(page.get_by_role("region", name="Answer board")).to_contain_text("Bern")
     shot(page, "play")
+
+
+def test_a_player_claims_the_daily_coins_once(server: str, page: Page) -> None:
+    page.goto(f"{server}/app/")
+    page.get_by_label("Username").fill("dee")
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name="Wallet").click()
+    expect(page.locator("#balance")).to_have_text("0.00 coins")
+    expect(page.locator("#level")).to_have_text("Level 0")
+    page.get_by_role("button", name="Claim today's coins").click()
+    expect(page.locator("#balance")).to_have_text("200.00 coins")
+    page.reload()  # the same day's token again: the first answer, replayed
+    page.get_by_role("button", name="Claim today's coins").click()
+    expect(page.locator("#grant-result")).to_contain_text("200.00 coins granted")
+    expect(page.locator("#balance")).to_have_text("200.00 coins")
+    shot(page, "wallet")

@@ -221,7 +221,36 @@ async function play(view) {
   view.append(el("h2", { text: game.name }), form, board);
 }
 
-const screens = { "#/profile": profile, "#/stocks": stocks, "#/play": play };
+async function wallet(view) {
+  const [{ balance }, progress] = await Promise.all([
+    api("GET", "/wallet"), api("GET", `/players/${encodeURIComponent(state.player)}/progress`),
+  ]);
+  const shown = el("p", { id: "balance", text: `${balance} coins` });
+  const said = el("p", { id: "grant-result", role: "status" });
+  // One token per day and browser: a retried click replays the first answer, never twice.
+  const token = `grant-${state.player}-${new Date().toISOString().slice(0, 10)}`;
+  const claim = el("button", {
+    type: "button", text: "Claim today's coins",
+    onclick: async () => {
+      try {
+        const grant = await api("POST", "/wallet/grants", { requestToken: token });
+        shown.textContent = `${grant.balance} coins`;
+        said.textContent = `${grant.granted} coins granted for ${grant.day}.`;
+      } catch {
+        said.textContent = "";
+      }
+    },
+  });
+  view.append(el("h2", { text: "Wallet and progress" }),
+    el("div", { class: "card" }, shown, claim, said),
+    el("div", { class: "card" },
+      el("p", { id: "level", text: `Level ${progress.level}` }),
+      el("p", { text: `${progress.experience} experience · ${progress.wins} wins` })));
+}
+
+const screens = {
+  "#/profile": profile, "#/stocks": stocks, "#/play": play, "#/wallet": wallet,
+};
 
 async function route() {
   const view = $("#view");

@@ -116,3 +116,9 @@ def create_table(
             TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl_attribute},
         )
     return True
+
+
+def expiring(expires_at: int) -> dict[str, int]:
+    """An item's expiry (epoch ms) as its attributes: ``expiresAt``, which reads compare
+    (DynamoDB deletes expired items late), and ``expiration``, the TTL attribute (seconds)."""
+    return {"expiresAt": expires_at, "expiration": expires_at // 1000 + 1}

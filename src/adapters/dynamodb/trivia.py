@@ -66,7 +66,10 @@ def _quiz_key(quiz_id: str) -> dict[str, AttributeValueTypeDef]:
     return to_item({"PK": f"quiz#{quiz_id}", "SK": "quiz"})
 
 
-class _Table:
+class TriviaTable:
+    """What the stores of ``TRIVIA_TABLE`` share: the client, the table, and its calls with
+    their errors translated."""
+
     def __init__(self, client: DynamoDBClient, table: str) -> None:
         self._client = client
         self._table = table
@@ -114,7 +117,7 @@ class _Table:
         return Decimal(from_item(answer.get("Item", {})).get("balance", 0)).quantize(CENTS)
 
 
-class DynamoDBQuizStore(_Table):
+class DynamoDBQuizStore(TriviaTable):
     """QuizStore on ``TRIVIA_TABLE`` (layout in the module docstring)."""
 
     async def put(self, quiz: Quiz) -> None:
@@ -219,7 +222,7 @@ def _quiz_from_item(item: Mapping[str, AttributeValueTypeDef]) -> Quiz:
     )
 
 
-class DynamoDBPlayLog(_Table):
+class DynamoDBPlayLog(TriviaTable):
     """PlayLog on ``TRIVIA_TABLE``: a conditional put per (quiz, player)."""
 
     async def claim_first(self, quiz_id: str, player: str) -> bool:
@@ -235,7 +238,7 @@ class DynamoDBPlayLog(_Table):
         return True
 
 
-class DynamoDBProgressStore(_Table):
+class DynamoDBProgressStore(TriviaTable):
     """ProgressStore on ``TRIVIA_TABLE``: the credit marker and the addition in one
     transaction, so an event is counted once however often it is delivered."""
 
@@ -280,7 +283,7 @@ def _wallet_key(player: str) -> dict[str, AttributeValueTypeDef]:
     return to_item({"PK": f"player#{player}", "SK": "wallet"})
 
 
-class DynamoDBWalletStore(_Table):
+class DynamoDBWalletStore(TriviaTable):
     """WalletStore on ``TRIVIA_TABLE``: the day's grant marker and the addition in one
     transaction."""
 
@@ -315,7 +318,7 @@ class DynamoDBWalletStore(_Table):
         return await self.balance(player)
 
 
-class DynamoDBMarketplace(_Table):
+class DynamoDBMarketplace(TriviaTable):
     """Marketplace on ``TRIVIA_TABLE``: listings with a newest-first index, and purchases
     in one transaction (layout in the module docstring)."""
 

@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from adapters.dynamodb.codec import from_item, to_item, values
-from adapters.dynamodb.tables import call, transact
+from adapters.dynamodb.tables import call, expiring, transact
 from adapters.trivia_documents import content_of, quiz_document
 from domain.shared.connections import Connection
 from domain.trivia.errors import (
@@ -61,10 +61,6 @@ if TYPE_CHECKING:
 #: How long a game's items live after its last host action (the Redis TTL's twin).
 LIVE_TTL_MS = 24 * 3600 * 1000
 WHAT = "trivia table"
-
-
-def _expiry(expires_at: int) -> dict[str, int]:
-    return {"expiresAt": expires_at, "expiration": expires_at // 1000 + 1}
 
 
 def _live(expires_at: int, item: dict[str, Any]) -> bool:
@@ -128,7 +124,7 @@ class DynamoDBLiveGameStore(_LiveTable):
     """LiveGameStore in DynamoDB (see the module docstring)."""
 
     async def create(self, game: LiveGame) -> None:
-        expires = _expiry(_now() + LIVE_TTL_MS)
+        expires = expiring(_now() + LIVE_TTL_MS)
         item = {
             "PK": f"live#{game.game_id}", "SK": "game", **_gate(game), **expires,
             "live": game.mode is Mode.LIVE, "version": game.version,
@@ -198,7 +194,7 @@ class DynamoDBLiveGameStore(_LiveTable):
                 ConditionExpression="#version = :version",
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=values(
-                    **gate, one=1, version=game.version, **_expiry(_now() + LIVE_TTL_MS)
+                    **gate, one=1, version=game.version, **expiring(_now() + LIVE_TTL_MS)
                 ),
             )
         except ClientError:
@@ -240,7 +236,7 @@ class DynamoDBLiveGameStore(_LiveTable):
             names |= {"#first": "first", "#n": str(number), "#version": "version"}
             gate_values |= {"player": player, "closed": LiveState.CLOSED.value, "one": 1}
         gate_action["ExpressionAttributeValues"] = values(**gate_values)
-        expires = _expiry(now + LIVE_TTL_MS)
+        expires = expiring(now + LIVE_TTL_MS)
         answer = to_item({"PK": f"liveanswers#{game_id}", "SK": f"{number}#{player}", **expires})
         actions: list[dict[str, Any]] = [
             {"Update": gate_action} if first else {"ConditionCheck": gate_action},
@@ -298,7 +294,7 @@ class DynamoDBLiveGameStore(_LiveTable):
         return from_item(item)
 
     async def add_player(self, game_id: str, player: str) -> bool:
-        expires = _expiry(_now() + LIVE_TTL_MS)
+        expires = expiring(_now() + LIVE_TTL_MS)
         item = {"PK": f"live#{game_id}", "SK": f"player#{player}", "score": 0, "correct": 0}
         actions: list[dict[str, Any]] = [
             {"Put": {"TableName": self._table, "Item": to_item({**item, **expires}),
@@ -407,7 +403,7 @@ class DynamoDBConnectionRegistry(_LiveTable):
         await self._run(
             self._client.put_item,
             TableName=self._table,
-            Item=to_item({**item, **_expiry(expires_at)}),
+            Item=to_item({**item, **expiring(expires_at)}),
         )
 
     async def redeem_ticket(self, ticket: str, now: int) -> str | None:
@@ -425,7 +421,7 @@ class DynamoDBConnectionRegistry(_LiveTable):
         return str(from_item(answer["Attributes"])["player"])
 
     async def add(self, connection: Connection) -> None:
-        expires = _expiry(connection.expires_at)
+        expires = expiring(connection.expires_at)
         await self._run(
             self._client.put_item, TableName=self._table, Item=to_item({
                 "PK": f"liveconn#{connection.connection_id}", "SK": "conn", **expires,
@@ -441,7 +437,7 @@ class DynamoDBConnectionRegistry(_LiveTable):
             self._client.put_item, TableName=self._table, Item=to_item({
                 "PK": f"livechannel#{channel}", "SK": connection.connection_id,
                 "player": connection.player, "node": connection.node or "",
-                **_expiry(connection.expires_at),
+                **expiring(connection.expires_at),
             }),
         )  # fmt: skip
 
@@ -511,7 +507,7 @@ class DynamoDBChatLog(_LiveTable):
                     TableName=self._table,
                     Item=to_item({
                         "PK": f"liverate#{player}", "SK": f"slot#{slot}", "at": now,
-                        **_expiry(now + window_ms),
+                        **expiring(now + window_ms),
                     }),
                     ConditionExpression="attribute_not_exists(PK) OR #at <= :left",
                     ExpressionAttributeNames={"#at": "at"},
@@ -528,7 +524,7 @@ class DynamoDBChatLog(_LiveTable):
             self._client.put_item, TableName=self._table, Item=to_item({
                 "PK": pk, "SK": f"{message.at:015d}#{secrets.token_hex(4)}",
                 "from": message.sender, "text": message.text, "at": message.at,
-                **_expiry(message.at + LIVE_TTL_MS),
+                **expiring(message.at + LIVE_TTL_MS),
             }),
         )  # fmt: skip
         newest = await self._query(pk, ScanIndexForward=False, ProjectionExpression="PK, SK")

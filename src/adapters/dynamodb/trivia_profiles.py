@@ -22,19 +22,16 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from botocore.exceptions import ClientError
 
 from adapters.dynamodb.codec import from_item, to_item, values
-from adapters.dynamodb.tables import batch_get, call, transact
+from adapters.dynamodb.tables import batch_get, expiring
+from adapters.dynamodb.trivia import TriviaTable
 from domain.trivia.errors import TriviaStoreUnavailableError
 from domain.trivia.profiles import PENDING_UPLOADS, Avatar, PendingUpload, Profile, PushSubscription
 
-if TYPE_CHECKING:
-    from mypy_boto3_dynamodb.client import DynamoDBClient
-
-WHAT = "trivia table"
 #: Concurrent avatar changes of one player are rare: a few tries settle them.
 FINISH_TRIES = 5
 
@@ -50,16 +47,7 @@ def _profile_of(username: str, fields: dict[str, Any]) -> Profile:
     return Profile(username, fields.get("displayName") or None, avatar)
 
 
-class _Table:
-    def __init__(self, client: DynamoDBClient, table: str) -> None:
-        self._client = client
-        self._table = table
-
-    async def _run(self, fn: Any, **kwargs: Any) -> Any:
-        return await call(TriviaStoreUnavailableError, WHAT, fn, **kwargs)
-
-
-class DynamoDBProfileStore(_Table):
+class DynamoDBProfileStore(TriviaTable):
     """ProfileStore in ``TRIVIA_TABLE`` (layout in the module docstring)."""
 
     async def get(self, username: str) -> Profile:
@@ -89,11 +77,11 @@ class DynamoDBProfileStore(_Table):
     async def add_pending(self, upload: PendingUpload, now: int, limit: int) -> bool:
         pk = f"player#{upload.player}"
         for slot in range(limit):
-            reasons = await transact(self._client, TriviaStoreUnavailableError, WHAT, [
+            reasons = await self._transact([
                 {"Put": {
                     "TableName": self._table,
                     "Item": to_item({"PK": pk, "SK": f"upslot#{slot}", "key": upload.key,
-                                     **_expiry(upload.expires_at)}),
+                                     **expiring(upload.expires_at)}),
                     "ConditionExpression": "attribute_not_exists(PK) OR expiresAt <= :now",
                     "ExpressionAttributeValues": values(now=now),
                 }},
@@ -102,7 +90,7 @@ class DynamoDBProfileStore(_Table):
                     "Item": to_item({
                         "PK": f"upload#{upload.key}", "SK": "upload", "player": upload.player,
                         "contentType": upload.content_type, "slot": slot,
-                        **_expiry(upload.expires_at),
+                        **expiring(upload.expires_at),
                     }),
                 }},
             ])  # fmt: skip
@@ -137,7 +125,7 @@ class DynamoDBProfileStore(_Table):
             actions: list[dict[str, Any]] = [consume]
             if avatar is not None:
                 actions.append({"Update": _set_avatar(self._table, before, avatar)})
-            reasons = await transact(self._client, TriviaStoreUnavailableError, WHAT, actions)
+            reasons = await self._transact(actions)
             if not reasons:
                 await self._free_slot(upload)
                 return True, before.avatar
@@ -179,11 +167,7 @@ def _set_avatar(table: str, before: Profile, avatar: Avatar) -> dict[str, Any]:
     return update
 
 
-def _expiry(expires_at: int) -> dict[str, int]:
-    return {"expiresAt": expires_at, "expiration": expires_at // 1000 + 1}
-
-
-class DynamoDBPushSubscriptionStore(_Table):
+class DynamoDBPushSubscriptionStore(TriviaTable):
     """PushSubscriptionStore in ``TRIVIA_TABLE`` (layout in the module docstring)."""
 
     async def add(self, subscription: PushSubscription, keep: int) -> None:
